@@ -1,0 +1,347 @@
+package dev.odpo.broker;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Apache Kafka (KRaft, combined broker + controller) running in this JVM.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.builder().port(9092).dataDir(Path.of("data/kafka")).build()) {
+ *     kafka.start();
+ *     String bootstrap = kafka.bootstrapServers();   // "127.0.0.1:9092"
+ * }
+ * }</pre>
+ *
+ * <p>The data directory is formatted on first start (Kafka's {@code StorageTool format}); a later start on the
+ * same directory keeps every topic and offset. All replication factors and min ISRs are 1, so transactions and
+ * Kafka Streams {@code exactly_once_v2} work on the one node. Port 0 means "pick a free port"; a port already
+ * in use fails {@link #start()} with a message naming it.
+ *
+ * <p>A fatal broker fault calls Kafka's {@code Exit.exit/halt}; while any embedded broker runs, those are
+ * redirected to an exception in the calling thread and an error log, so a broker fault never kills the host JVM.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private static final int NODE_ID = 1;
+    private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+    private final String host;
+    private final int requestedPort;
+    private final int requestedControllerPort;
+    private final Path dataDir;
+    private final Map<String, String> overrides;
+    private final Duration startTimeout;
+
+    private KafkaRaftServer server;
+    private int port;
+    private int controllerPort;
+
+    private EmbeddedKafka(Builder b) {
+        this.host = b.host;
+        this.requestedPort = b.port;
+        this.requestedControllerPort = b.controllerPort;
+        this.dataDir = b.dataDir.toAbsolutePath();
+        this.overrides = Map.copyOf(b.overrides);
+        this.startTimeout = b.startTimeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Formats the data directory if it is new, starts broker and controller and waits until clients can connect. */
+    public synchronized void start() {
+        if (server != null) {
+            throw new IllegalStateException("Kafka is already running on " + bootstrapServers());
+        }
+        port = resolvePort(requestedPort, "broker port");
+        controllerPort = resolvePort(requestedControllerPort, "controller port");
+        if (controllerPort == port) {
+            throw new IllegalArgumentException("broker and controller ports must differ, both are " + port);
+        }
+        Properties props = serverProperties();
+        Path configFile = dataDir.resolve("server.properties");
+        try {
+            Files.createDirectories(dataDir);
+            writeProperties(props, configFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + configFile + ": " + e.getMessage(), e);
+        }
+        format(configFile);
+
+        long t0 = System.nanoTime();
+        ExitGuard.acquire();
+        KafkaRaftServer s = null;
+        try {
+            s = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+            s.startup();
+            server = s;
+            awaitReady();
+        } catch (RuntimeException e) {
+            server = null;
+            if (s != null) {
+                stopQuietly(s);
+            }
+            ExitGuard.release();
+            throw new IllegalStateException("Kafka failed to start on " + host + ":" + port + " with data in "
+                    + dataDir + ": " + e.getMessage(), e);
+        }
+        log.info("Kafka started on {} (controller port {}, data {}) in {} ms",
+                bootstrapServers(), controllerPort, dataDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /** {@code host:port} for {@code bootstrap.servers}. */
+    public synchronized String bootstrapServers() {
+        if (server == null) {
+            throw new IllegalStateException("Kafka is not running: call start() first");
+        }
+        return host + ":" + port;
+    }
+
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Stops broker and controller; the data stays in {@link #dataDir()}. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        if (server == null) {
+            return;
+        }
+        KafkaRaftServer s = server;
+        server = null;
+        long t0 = System.nanoTime();
+        try {
+            stopQuietly(s);
+        } finally {
+            ExitGuard.release();
+        }
+        log.info("Kafka on {}:{} stopped in {} ms", host, port, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    private Properties serverProperties() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", String.valueOf(NODE_ID));
+        p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+        p.put("listeners", BROKER_LISTENER + "://" + host + ":" + port + "," + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
+        p.put("advertised.listeners", BROKER_LISTENER + "://" + host + ":" + port);
+        p.put("controller.listener.names", CONTROLLER_LISTENER);
+        p.put("inter.broker.listener.name", BROKER_LISTENER);
+        p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        p.put("log.dirs", dataDir.resolve("logs").toString());
+        // One node: every internal topic has one replica, so transactions and EOS work.
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("default.replication.factor", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        // A development node on a small machine: fewer internal partitions and threads, a small cleaner buffer.
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.num.partitions", "5");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("num.network.threads", "2");
+        p.put("num.io.threads", "4");
+        p.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
+        p.putAll(overrides);
+        Properties props = new Properties();
+        props.putAll(p);
+        return props;
+    }
+
+    private void format(Path configFile) {
+        if (Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+            log.info("Kafka data directory {} is already formatted: keeping its cluster id and data", dataDir);
+            return;
+        }
+        String clusterId = Uuid.randomUuid().toString();
+        StringBuilderStream out = new StringBuilderStream();
+        int rc;
+        try {
+            rc = StorageTool.execute(new String[] {"format", "--cluster-id", clusterId, "--config", configFile.toString(),
+                    "--ignore-formatted"}, out.printStream());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot format Kafka data directory " + dataDir + ": " + e.getMessage()
+                    + " " + out, e);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("cannot format Kafka data directory " + dataDir + " (exit " + rc + "): " + out);
+        }
+        log.debug("storage format: {}", out);
+    }
+
+    private void awaitReady() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, host + ":" + port);
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        try (Admin admin = Admin.create(p)) {
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("broker did not answer within " + startTimeout + ": " + e.getMessage(), e);
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("broker did not register within " + startTimeout);
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Kafka to start", e);
+        }
+    }
+
+    private int resolvePort(int requested, String what) {
+        if (requested == 0) {
+            try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName(host))) {
+                return s.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot find a free " + what + " on " + host + ": " + e.getMessage(), e);
+            }
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), requested));
+            return requested;
+        } catch (IOException e) {
+            throw new IllegalStateException("Kafka " + what + " " + host + ":" + requested
+                    + " is already in use (is another broker running?); choose another port or stop that process", e);
+        }
+    }
+
+    private static void stopQuietly(KafkaRaftServer s) {
+        try {
+            s.shutdown();
+            s.awaitShutdown();
+        } catch (RuntimeException e) {
+            log.warn("error while stopping Kafka: {}", e.toString());
+        }
+    }
+
+    private static void writeProperties(Properties props, Path file) throws IOException {
+        try (OutputStream os = Files.newOutputStream(file)) {
+            props.store(os, "written by odpo EmbeddedKafka on each start");
+        }
+    }
+
+    /** Captures StorageTool's output so errors can quote it. */
+    private static final class StringBuilderStream {
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+
+        PrintStream printStream() {
+            return new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            return bytes.toString(StandardCharsets.UTF_8).trim();
+        }
+    }
+
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 9092;
+        private int controllerPort = 0;
+        private Path dataDir;
+        private final Map<String, String> overrides = new LinkedHashMap<>();
+        private Duration startTimeout = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        /** Address to listen on and advertise; default 127.0.0.1. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** Broker (client) port; default 9092; 0 picks a free port. */
+        public Builder port(int port) {
+            this.port = checkPort(port, "port");
+            return this;
+        }
+
+        /** KRaft controller port; default 0 (a free port). */
+        public Builder controllerPort(int controllerPort) {
+            this.controllerPort = checkPort(controllerPort, "controllerPort");
+            return this;
+        }
+
+        /** Where logs and metadata live; required. Restarting on the same directory keeps the data. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /** Any broker setting (e.g. {@code log.retention.hours}); applied over the defaults. */
+        public Builder brokerConfig(String key, String value) {
+            overrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value of " + key));
+            return this;
+        }
+
+        public Builder brokerConfig(Map<String, String> config) {
+            config.forEach(this::brokerConfig);
+            return this;
+        }
+
+        /** How long {@link EmbeddedKafka#start()} waits for the broker to accept clients; default 60 s. */
+        public Builder startTimeout(Duration startTimeout) {
+            if (startTimeout.isNegative() || startTimeout.isZero()) {
+                throw new IllegalArgumentException("startTimeout must be positive, got " + startTimeout);
+            }
+            this.startTimeout = startTimeout;
+            return this;
+        }
+
+        public EmbeddedKafka build() {
+            if (dataDir == null) {
+                throw new IllegalStateException("dataDir is required: where the broker keeps its logs and metadata");
+            }
+            return new EmbeddedKafka(this);
+        }
+
+        private static int checkPort(int port, String name) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException(name + " must be 0..65535 (0 = pick a free one), got " + port);
+            }
+            return port;
+        }
+    }
+}
