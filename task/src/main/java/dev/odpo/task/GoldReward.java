@@ -1,0 +1,104 @@
+package dev.odpo.task;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The task's gold (verifiable) reward. The exact rule, also documented in docs/task.md:
+ *
+ * <ol>
+ *   <li>The response is trimmed, lower-cased and its whitespace collapsed. Empty → MALFORMED, 0.</li>
+ *   <li>If the whole response is an answer statement — the answer alone, or "the answer is X", with an
+ *       optional final period — X is the answer: right → CORRECT, reward 1.0; otherwise WRONG, 0.</li>
+ *   <li>Otherwise the answer is X in the last "answer is X" if present, else the last run of text
+ *       with the answer's shape (an integer; or a list of digits separated by spaces/commas, optionally
+ *       in brackets). Every word outside that statement is padding. Right → CORRECT_VERBOSE, reward
+ *       {@code max(0.2, 0.6 - 0.02 * extraWords)}; wrong → WRONG, 0 — unless the response contains a
+ *       refusal phrase, then REFUSAL, 0.</li>
+ *   <li>No answer of the expected shape at all: a refusal phrase → REFUSAL, 0; else MALFORMED, 0.</li>
+ * </ol>
+ *
+ * So a correct concise answer always outranks a correct padded one, which always outranks anything
+ * wrong, refused or malformed; among padded correct answers, shorter is better. Integers compare by
+ * value ("085" = "85"); lists compare digit by digit, so "2, 4, 7, 9" and "[2 4 7 9]" equal "2 4 7 9".
+ */
+public final class GoldReward {
+    public static final double CORRECT_REWARD = 1.0;
+    public static final double VERBOSE_MAX = 0.6;
+    public static final double VERBOSE_MIN = 0.2;
+    public static final double VERBOSE_PENALTY_PER_WORD = 0.02;
+
+    private static final List<String> REFUSAL_PHRASES = List.of(
+            "sorry", "as an ai", "i cannot", "i can't", "i can not", "unable to", "not able to",
+            "i won't", "i will not", "i apologize");
+
+    private static final String INT = "[-+]?\\d+";
+    private static final String LIST = "\\[?\\s*\\d(?:\\s*,?\\s*\\d)*\\s*\\]?";
+    private static final Pattern CONCISE_INT = Pattern.compile("^(?:the answer is:?\\s*)?(" + INT + ")\\s*[.!]?$");
+    private static final Pattern CONCISE_LIST = Pattern.compile("^(?:the answer is:?\\s*)?(" + LIST + ")\\s*[.!]?$");
+    private static final Pattern MARKED_INT = Pattern.compile("answer is:?\\s*(" + INT + ")");
+    private static final Pattern MARKED_LIST = Pattern.compile("answer is:?\\s*(" + LIST + ")");
+    private static final Pattern ANY_INT = Pattern.compile("(?<![\\w])(" + INT + ")(?![\\w])");
+    private static final Pattern ANY_LIST = Pattern.compile("(?<![\\w])(" + LIST + ")(?![\\w])");
+
+    /** Scores one response to one prompt. Never throws on any response text. */
+    public GoldScore score(TaskPrompt prompt, String response) {
+        String text = response == null ? "" : response.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        if (text.isEmpty()) {
+            return new GoldScore(0.0, GoldVerdict.MALFORMED, null, 0);
+        }
+        boolean list = prompt.kind().answerShape() == TaskKind.AnswerShape.DIGIT_LIST;
+        Matcher concise = (list ? CONCISE_LIST : CONCISE_INT).matcher(text);
+        if (concise.matches()) {
+            String got = normalize(concise.group(1), list);
+            boolean right = got.equals(normalize(prompt.answer(), list));
+            return new GoldScore(right ? CORRECT_REWARD : 0.0, right ? GoldVerdict.CORRECT : GoldVerdict.WRONG, got, 0);
+        }
+        boolean refusal = REFUSAL_PHRASES.stream().anyMatch(text::contains);
+        String statement = lastMatch((list ? MARKED_LIST : MARKED_INT).matcher(text), 0);
+        String answer = statement == null ? null : lastMatch((list ? MARKED_LIST : MARKED_INT).matcher(text), 1);
+        if (statement == null) {
+            answer = lastMatch((list ? ANY_LIST : ANY_INT).matcher(text), 1);
+            statement = answer;
+        }
+        if (answer == null) {
+            return new GoldScore(0.0, refusal ? GoldVerdict.REFUSAL : GoldVerdict.MALFORMED, null, words(text));
+        }
+        String got = normalize(answer, list);
+        // "the answer is X" counts as part of the statement, not as padding.
+        int statementWords = words(statement) + (statement.startsWith("answer is") ? 1 : 0);
+        int extra = Math.max(0, words(text) - statementWords);
+        if (got.equals(normalize(prompt.answer(), list))) {
+            double r = Math.max(VERBOSE_MIN, VERBOSE_MAX - VERBOSE_PENALTY_PER_WORD * extra);
+            return new GoldScore(r, GoldVerdict.CORRECT_VERBOSE, got, extra);
+        }
+        return new GoldScore(0.0, refusal ? GoldVerdict.REFUSAL : GoldVerdict.WRONG, got, extra);
+    }
+
+    private static String lastMatch(Matcher m, int group) {
+        String last = null;
+        while (m.find()) {
+            last = m.group(group);
+        }
+        return last;
+    }
+
+    private static String normalize(String answer, boolean list) {
+        if (list) {
+            return String.join(" ", answer.replaceAll("[^0-9]", "").split(""));
+        }
+        String s = answer.strip();
+        try {
+            return Long.toString(Long.parseLong(s.startsWith("+") ? s.substring(1) : s));
+        } catch (NumberFormatException tooLong) {
+            return s.replaceFirst("^\\+", "").replaceFirst("^(-?)0+(?=\\d)", "$1");
+        }
+    }
+
+    private static int words(String s) {
+        String t = s.strip();
+        return t.isEmpty() ? 0 : t.split(" ").length;
+    }
+}
