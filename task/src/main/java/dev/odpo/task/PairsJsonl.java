@@ -47,7 +47,7 @@ public final class PairsJsonl {
         JsonNode n;
         try {
             n = JSON.readTree(line);
-        } catch (IOException e) {
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IOException(where + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (n == null || !n.isObject()) {
