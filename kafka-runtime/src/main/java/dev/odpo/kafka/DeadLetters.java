@@ -1,0 +1,111 @@
+package dev.odpo.kafka;
+
+import dev.odpo.events.DeadLetter;
+import dev.odpo.kafka.config.KafkaSettings;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes records a service could not process to the dead-letter topic, with their raw key and value
+ * bytes, where they came from (topic, partition, offset), the error class and the reason. The dead letter
+ * is keyed by the original key bytes, so it lands next to its prompt's other records.
+ */
+public final class DeadLetters implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
+
+    private final String service;
+    private final Topic<String, DeadLetter> topic;
+    private final Producer<byte[], byte[]> producer;
+
+    public DeadLetters(String service, Topic<String, DeadLetter> topic, Producer<byte[], byte[]> producer) {
+        this.service = service;
+        this.topic = topic;
+        this.producer = producer;
+    }
+
+    public static DeadLetters create(String service, Topics topics, KafkaSettings kafka) {
+        return new DeadLetters(service, topics.deadLetters(),
+                new KafkaProducer<>(kafka.rawProducer(service + "-dead-letters")));
+    }
+
+    /**
+     * Sends one dead letter. The send is asynchronous: call {@link #flush()} before committing the source
+     * offsets, so that a record is never committed without its dead letter being durable.
+     *
+     * @param errorClass the class of the failure, e.g. a SerializationException or "InvalidRecord"
+     * @param reason     what was wrong, for a person reading the dead-letter topic
+     */
+    public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> source, String errorClass, String reason) {
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setDeadLetterId(UUID.randomUUID().toString())
+                .setCreatedAt(Instant.now())
+                .setService(service)
+                .setSourceTopic(source.topic())
+                .setSourcePartition(source.partition())
+                .setSourceOffset(source.offset())
+                .setKey(source.key() == null ? null : ByteBuffer.wrap(source.key()))
+                .setValue(source.value() == null ? null : ByteBuffer.wrap(source.value()))
+                .setErrorClass(errorClass)
+                .setReason(reason)
+                .setHeaders(headers(source))
+                .build();
+        byte[] value = topic.valueSerde().serializer().serialize(topic.name(), letter);
+        log.warn("dead letter: {}[{}]@{} -> {}: {} ({})", source.topic(), source.partition(), source.offset(),
+                topic.name(), reason, errorClass);
+        return producer.send(new ProducerRecord<>(topic.name(), null, source.key(), value));
+    }
+
+    /** Sends a dead letter for a failure, naming the exception's class and message (and its cause's). */
+    public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> source, Throwable error) {
+        String reason = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        if (error.getCause() != null && error.getCause().getMessage() != null
+                && !reason.contains(error.getCause().getMessage())) {
+            reason = reason + ": " + error.getCause().getMessage();
+        }
+        return send(source, error.getClass().getName(), reason);
+    }
+
+    /** Blocks until every dead letter sent so far is acknowledged by the broker. */
+    public void flush() {
+        producer.flush();
+    }
+
+    private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> source) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Header h : source.headers()) {
+            byte[] v = h.value();
+            out.put(h.key(), v == null ? "" : printable(v));
+        }
+        return out;
+    }
+
+    /** UTF-8 text when the bytes are valid UTF-8, otherwise base64 prefixed with "base64:". */
+    private static String printable(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return "base64:" + Base64.getEncoder().encodeToString(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}
