@@ -13,6 +13,8 @@ import dev.odpo.registry.client.SchemaRegistryException;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The registry's rules, shared by the HTTP server and the in-process {@code mock://} registry: a schema is
@@ -21,6 +23,8 @@ import org.apache.avro.SchemaParseException;
  * the global one). Writes go through the {@link RegistryLog} and take effect when the log applies them.
  */
 public final class SchemaRegistry implements SchemaRegistryClient, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistry.class);
 
     private final RegistryState state;
     private final RegistryLog log;
@@ -70,6 +74,7 @@ public final class SchemaRegistry implements SchemaRegistryClient, AutoCloseable
             int id = state.idOf(canonical).orElse(state.maxId() + 1);
             int version = versions.isEmpty() ? 1 : versions.get(versions.size() - 1).version() + 1;
             log.append(new RegistryRecord.SchemaRegistered(subject, version, id, canonical));
+            LOG.info("registered {} as version {} of subject {} with id {}", parse(canonical).getFullName(), version, subject, id);
             return id;
         }
     }
