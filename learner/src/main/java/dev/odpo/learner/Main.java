@@ -1,0 +1,26 @@
+package dev.odpo.learner;
+
+import dev.odpo.kafka.ServiceLauncher;
+
+/** Starts the learner: settings from the environment and an optional --config file. */
+public final class Main {
+
+    static final ServiceLauncher LAUNCHER = new ServiceLauncher("learner",
+            "Consumes preference pairs and trains the policy with online DPO (training arrives with the learner issue).",
+            LearnerConfig.SETTINGS);
+
+    private Main() {
+    }
+
+    /** Runs until stopped; returns the exit code (0, or 2 for bad settings, 3 when Kafka is unreachable). */
+    public static int run(String[] args) {
+        return LAUNCHER.launch(args, values -> Learner.create(LearnerConfig.from(values)));
+    }
+
+    public static void main(String[] args) {
+        int code = run(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.odpo.scorer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.odpo.events.Sample;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class ScorerTest {
+
+    static Sample.Builder sample() {
+        return Sample.newBuilder().setSampleId("s1").setPromptId("p1").setGroupId("g1").setCreatedAt(Instant.now())
+                .setPromptText("What is 2+2?").setResponseText("4").setGroupSize(4).setIndexInGroup(0)
+                .setPolicyName("policy").setPolicyVersion(3).setLogprob(-1.5).setFinishReason("eos");
+    }
+
+    @Test
+    void aValidSampleHasNoProblems() {
+        assertThat(Scorer.problems("p1", sample().build(), 100)).isEmpty();
+    }
+
+    @Test
+    void anEmptyResponseIsARealOutputAndIsScored() {
+        assertThat(Scorer.problems("p1", sample().setResponseText("").build(), 100)).isEmpty();
+    }
+
+    @Test
+    void brokenSamplesAreRefusedWithEveryReason() {
+        Sample bad = sample().setSampleId("").setPromptText("").setResponseText("y".repeat(101))
+                .setIndexInGroup(4).setPolicyVersion(-1).build();
+        assertThat(Scorer.problems("p9", bad, 100)).containsExactly(
+                "sample_id is missing or blank",
+                "record key 'p9' differs from prompt_id 'p1'",
+                "prompt_text is empty",
+                "response_text is too long: 101 characters, at most 100 allowed",
+                "index_in_group 4 is outside the group of 4",
+                "policy_version must not be negative, was -1");
+    }
+}
