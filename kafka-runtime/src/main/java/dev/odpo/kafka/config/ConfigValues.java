@@ -66,6 +66,15 @@ public final class ConfigValues {
      * @throws ConfigException naming every setting that is missing, unknown or invalid
      */
     public static ConfigValues load(Collection<Setting<?>> declared, Map<String, String> env, Path propertiesFile) {
+        return load(declared, env, propertiesFile, true);
+    }
+
+    /**
+     * Like {@link #load(Collection, Map, Path)}; with {@code strict} false, keys in the file that none of the
+     * given settings declares are ignored (a tool reading only the shared settings from a service's file).
+     */
+    public static ConfigValues load(Collection<Setting<?>> declared, Map<String, String> env, Path propertiesFile,
+                                    boolean strict) {
         Map<String, Setting<?>> byName = new LinkedHashMap<>();
         for (Setting<?> s : declared) {
             if (byName.putIfAbsent(s.name(), s) != null) {
@@ -83,7 +92,7 @@ public final class ConfigValues {
                 kafka.put(key.substring(KAFKA_PREFIX.length()), file.getProperty(key).trim());
             } else if (key.startsWith(REGISTRY_PREFIX)) {
                 registry.put(key.substring(REGISTRY_PREFIX.length()), file.getProperty(key).trim());
-            } else if (!byName.containsKey(key)) {
+            } else if (strict && !byName.containsKey(key)) {
                 problems.add("unknown setting '" + key + "' in " + fileLabel
                         + " (known settings: " + String.join(", ", byName.keySet())
                         + "; Kafka client settings take the prefix '" + KAFKA_PREFIX + "')");
