@@ -30,6 +30,8 @@ public final class TextTokenizer implements AutoCloseable {
   public record Message(String role, String content) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final java.util.regex.Pattern LINE_LEADING_BLANKS =
+      java.util.regex.Pattern.compile("(?m)^[ \\t]+(?=\\{[%#](?!\\+))");
 
   private final HuggingFaceTokenizer tokenizer;
   private final Path dir;
@@ -166,9 +168,13 @@ public final class TextTokenizer implements AutoCloseable {
       ctx.put("add_generation_prompt", addGenerationPrompt);
       ctx.put("bos_token", bosToken == null ? "" : bosToken);
       ctx.put("eos_token", eosToken == null ? "" : eosToken);
-      Jinjava jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+      // HF renders with trim_blocks and lstrip_blocks; Jinjava's lstrip also eats spaces before a tag in
+      // mid-line, so strip only line-leading whitespace before {% / {# here, as Jinja does.
+      Jinjava jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(false)
           .withFailOnUnknownTokens(false).build());
-      RenderResult r = jinja.renderForResult(chatTemplate, ctx);
+      jinja.getGlobalContext().registerFunction(new com.hubspot.jinjava.lib.fn.ELFunctionDefinition(
+          "", "raise_exception", TextTokenizer.class, "raiseException", String.class));
+      RenderResult r = jinja.renderForResult(LINE_LEADING_BLANKS.matcher(chatTemplate).replaceAll(""), ctx);
       boolean fatal = r.getErrors().stream()
           .anyMatch(e -> e.getSeverity() == com.hubspot.jinjava.interpret.TemplateError.ErrorType.FATAL);
       if (!fatal) {
@@ -185,6 +191,11 @@ public final class TextTokenizer implements AutoCloseable {
       sb.append("assistant: ");
     }
     return sb.toString();
+  }
+
+  /** raise_exception(msg) as HF templates call it: aborts rendering with the template's message. */
+  public static String raiseException(String message) {
+    throw new IllegalArgumentException("chat template: " + message);
   }
 
   /** Copies tokenizer.json and the optional tokenizer files next to a saved model. */
