@@ -34,8 +34,13 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public class SpecificAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
 
-    /** How records of one schema are written to one subject. */
-    private record WritePlan(int id, Schema writerSchema, boolean convert) {
+    /** How records of one schema are written to one subject; the writer is reused (it keeps no per-call state). */
+    private record WritePlan(int id, Schema writerSchema, boolean convert, DatumWriter<Object> writer) {
+        WritePlan(int id, Schema writerSchema, boolean convert) {
+            this(id, writerSchema, convert, convert
+                    ? new GenericDatumWriter<>(writerSchema, GenericData.get())
+                    : new SpecificDatumWriter<>(writerSchema, SpecificData.getForSchema(writerSchema)));
+        }
     }
 
     private record PlanKey(String subject, Schema schema) {
@@ -86,12 +91,10 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             ByteArrayOutputStream out = new ByteArrayOutputStream(256);
             out.write(WireFormat.header(plan.id()));
             BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            SpecificData model = SpecificData.getForClass(record.getClass());
             if (plan.convert()) {
-                new GenericDatumWriter<GenericRecord>(plan.writerSchema(), model).write(convert(record, model, plan.writerSchema()), encoder);
+                plan.writer().write(convert(record, SpecificData.getForClass(record.getClass()), plan.writerSchema()), encoder);
             } else {
-                DatumWriter<T> writer = new SpecificDatumWriter<>(schema, model);
-                writer.write(record, encoder);
+                plan.writer().write(record, encoder);
             }
             encoder.flush();
             return out.toByteArray();

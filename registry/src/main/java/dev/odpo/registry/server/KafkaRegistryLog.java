@@ -66,6 +66,7 @@ final class KafkaRegistryLog implements RegistryLog {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "schema-registry-writer");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0); // one record per request: do not wait for a batch
         producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
         Map<String, Object> c = new HashMap<>(clientConfig);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
