@@ -68,6 +68,10 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         try {
             reader = readers.get(id, this::readerFor);
         } catch (SchemaRegistryException e) {
+            if (unavailable(e)) {
+                throw new RegistryUnavailableException("Cannot deserialize a record of topic " + topic + ": schema id " + id
+                        + " could not be fetched, the registry is unavailable: " + e.getMessage(), e);
+            }
             String why = e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND
                     ? "unknown schema id " + id + " (not in " + registryUrl + ")"
                     : "cannot fetch schema id " + id + " from " + registryUrl + ": " + e.getMessage();
@@ -88,6 +92,10 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
             throw new SerializationException("Cannot deserialize a record of topic " + topic + " as " + type.getSimpleName()
                     + " (schema id " + id + ", " + data.length + " bytes): corrupt Avro data: " + e, e);
         }
+    }
+
+    static boolean unavailable(SchemaRegistryException e) {
+        return e.errorCode() == SchemaRegistryException.UNREACHABLE || e.httpStatus() >= 500;
     }
 
     private SpecificDatumReader<T> readerFor(int id) {

@@ -84,6 +84,10 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         try {
             plan = plans.get(new PlanKey(subject, schema), k -> plan(k.subject(), k.schema()));
         } catch (SchemaRegistryException e) {
+            if (SpecificAvroDeserializer.unavailable(e)) {
+                throw new RegistryUnavailableException("Cannot serialize " + schema.getFullName() + " to subject " + subject
+                        + ": the registry is unavailable: " + e.getMessage(), e);
+            }
             throw new SerializationException("Cannot serialize " + schema.getFullName() + " to subject " + subject + ": "
                     + e.getMessage() + " (registry error_code " + e.errorCode() + ")", e);
         }
