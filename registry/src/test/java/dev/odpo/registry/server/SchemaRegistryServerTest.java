@@ -16,7 +16,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import dev.odpo.registry.serde.SpecificAvroSerde;
+import dev.odpo.registry.testing.EventFixtures;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.avro.Schema;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,6 +147,38 @@ class SchemaRegistryServerTest {
                 JSON.createObjectNode().put("schema", shapeWithRequiredC.toString()).toString());
         assertThat(verbose.path("is_compatible").asBoolean()).isFalse();
         assertThat(verbose.path("messages").get(0).asText()).contains("READER_FIELD_MISSING_DEFAULT");
+    }
+
+    @Test
+    void everyEventRoundTripsThroughTheBrokerAndTheRegistryServer() {
+        Map<String, Object> serdeConfig = Map.of("schema.registry.url", KAFKA.registryUrl());
+        Map<String, Object> clientConfig = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
+        for (Class<? extends SpecificRecord> type : EventFixtures.EVENTS) {
+            roundTrip(type, serdeConfig, clientConfig);
+        }
+        assertThat(client.subjects()).contains("events." + Prompt.class.getSimpleName() + "-value");
+    }
+
+    private static <T extends SpecificRecord> void roundTrip(Class<T> type, Map<String, Object> serdeConfig,
+                                                             Map<String, Object> clientConfig) {
+        String topic = "events." + type.getSimpleName();
+        T event = EventFixtures.populated(type, 11);
+        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type).configured(serdeConfig, false);
+        try (KafkaProducer<String, T> producer = new KafkaProducer<>(clientConfig, new StringSerializer(), serde.serializer())) {
+            producer.send(new ProducerRecord<>(topic, "k", event));
+            producer.flush();
+        }
+        List<T> read = new ArrayList<>();
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(clientConfig, new StringDeserializer(), serde.deserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (read.isEmpty() && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> read.add(r.value()));
+            }
+        }
+        assertThat(read).as(type.getSimpleName()).containsExactly(event);
     }
 
     static void assertRegistryError(ThrowingCallable call, int errorCode) {
