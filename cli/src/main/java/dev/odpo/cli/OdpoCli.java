@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
                 TopicsCommand.class,
                 PromptsCommand.class,
                 TailCommand.class,
+                FeedbackCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class OdpoCli implements Runnable {

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Exactly-once across a crash: the pair-builder runs as its own JVM ({@link PairBuilderMain}) against a
+ * Exactly-once across a crash: the pair-builder runs as its own JVM ({@link Main}) against a
  * real broker and schema registry, is killed with SIGKILL mid-stream while input keeps arriving, and a
  * second instance takes over. Read with isolation.level=read_committed, every expected pair appears
  * exactly once (checked by pair id); what the killed instance wrote in open transactions is aborted.
@@ -193,7 +193,7 @@ class PairBuilderExactlyOnceTest {
         }
     }
 
-    /** Starts PairBuilderMain in a child JVM, configured by a properties file, output appended to {@code log}. */
+    /** Starts Main in a child JVM, configured by a properties file, output appended to {@code log}. */
     private Process startPairBuilder(KafkaSettings kafka, Path log) throws IOException {
         Path config = work.resolve("pair-builder.properties");
         Properties p = new Properties();
@@ -211,7 +211,7 @@ class PairBuilderExactlyOnceTest {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                PairBuilderMain.class.getName(), "--config", config.toString());
+                Main.class.getName(), "--config", config.toString());
         pb.environment().keySet().removeIf(k -> k.startsWith("ODPO_"));
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
