@@ -7,9 +7,13 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,6 +63,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Duration startTimeout;
 
     private KafkaRaftServer server;
+    private FileLock dataDirLock;
     private int port;
     private int controllerPort;
 
@@ -89,11 +94,20 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path configFile = dataDir.resolve("server.properties");
         try {
             Files.createDirectories(dataDir);
-            writeProperties(props, configFile);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + configFile + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
         }
-        format(configFile);
+        lockDataDir();
+        try {
+            writeProperties(props, configFile);
+            format(configFile);
+        } catch (IOException e) {
+            unlockDataDir();
+            throw new UncheckedIOException("cannot write " + configFile + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            unlockDataDir();
+            throw e;
+        }
 
         long t0 = System.nanoTime();
         ExitGuard.acquire();
@@ -109,6 +123,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 stopQuietly(s);
             }
             ExitGuard.release();
+            unlockDataDir();
             throw new IllegalStateException("Kafka failed to start on " + host + ":" + port + " with data in "
                     + dataDir + ": " + e.getMessage(), e);
         }
@@ -145,8 +160,46 @@ public final class EmbeddedKafka implements AutoCloseable {
             stopQuietly(s);
         } finally {
             ExitGuard.release();
+            unlockDataDir();
         }
         log.info("Kafka on {}:{} stopped in {} ms", host, port, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /**
+     * Kafka locks its log directory only after the controller has opened the metadata log in it, so a second
+     * broker on the same directory would touch live metadata before failing. This lock is taken first.
+     */
+    private void lockDataDir() {
+        Path lockFile = dataDir.resolve(".odpo-broker.lock");
+        try {
+            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new IllegalStateException("Kafka data directory " + dataDir + " is in use by another broker (lock "
+                        + lockFile + "); stop it or choose another data directory");
+            }
+            dataDirLock = lock;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + lockFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void unlockDataDir() {
+        if (dataDirLock != null) {
+            try {
+                dataDirLock.release();
+                dataDirLock.channel().close();
+            } catch (IOException e) {
+                log.warn("cannot release lock on {}: {}", dataDir, e.toString());
+            }
+            dataDirLock = null;
+        }
     }
 
     private Properties serverProperties() {

@@ -66,6 +66,21 @@ class EmbeddedKafkaTest {
     }
 
     @Test
+    void aSecondBrokerOnADataDirInUseFailsClearlyAndLeavesTheFirstRunning() {
+        try (EmbeddedKafka first = EmbeddedKafka.builder().port(0).dataDir(dataDir).build()) {
+            first.start();
+            EmbeddedKafka second = EmbeddedKafka.builder().port(0).dataDir(dataDir).build();
+
+            assertThatThrownBy(second::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is in use by another broker").hasMessageContaining(dataDir.toString());
+
+            assertThat(second.isRunning()).isFalse();
+            produce(first.bootstrapServers(), "still-up", List.of("x"));
+            assertThat(readAll(first.bootstrapServers(), "still-up", "read_uncommitted", 1)).containsExactly("x");
+        }
+    }
+
+    @Test
     void builderRejectsBadSettings() {
         assertThatThrownBy(() -> EmbeddedKafka.builder().port(70000)).hasMessageContaining("port must be 0..65535");
         assertThatThrownBy(() -> EmbeddedKafka.builder().build()).hasMessageContaining("dataDir is required");
