@@ -6,7 +6,16 @@ import dev.odpo.registry.client.RestSchemaRegistryClient;
 import dev.odpo.registry.client.SchemaRegistryClient;
 import dev.odpo.registry.serde.SpecificAvroSerde;
 import dev.odpo.registry.testing.EventFixtures;
+import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Tag;
@@ -68,6 +77,41 @@ class RegistryBenchmarkTest {
             serde.deserializer().deserialize("bench", bytes);
         }
         report("deserialize Sample (" + bytes.length + " bytes)", n, System.nanoTime() - t0);
+    }
+
+    @Test
+    void produceAndConsumeThroughTheEmbeddedBroker() throws Exception {
+        Map<String, Object> serdeConfig = Map.of("schema.registry.url", KAFKA.registryUrl());
+        SpecificAvroSerde<Sample> serde = new SpecificAvroSerde<>(Sample.class).configured(serdeConfig, false);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic("bench-samples", 3, (short) 1))).all().get();
+        }
+        Sample sample = EventFixtures.populated(Sample.class, 5);
+        int n = 100_000;
+        Map<String, Object> producerConfig = Map.of("bootstrap.servers", KAFKA.bootstrapServers(), "acks", "all",
+                "linger.ms", 5, "enable.idempotence", true);
+        long t0 = System.nanoTime();
+        try (KafkaProducer<String, Sample> producer = new KafkaProducer<>(producerConfig, new StringSerializer(), serde.serializer())) {
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>("bench-samples", "p-" + (i % 1000), sample));
+            }
+            producer.flush();
+        }
+        report("produce Sample (acks=all, idempotent, 3 partitions, serde included)", n, System.nanoTime() - t0);
+
+        t0 = System.nanoTime();
+        int read = 0;
+        try (KafkaConsumer<String, Sample> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
+                new StringDeserializer(), serde.deserializer())) {
+            List<TopicPartition> parts = List.of(0, 1, 2).stream().map(p -> new TopicPartition("bench-samples", p)).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (read < n && System.currentTimeMillis() < deadline) {
+                read += consumer.poll(Duration.ofMillis(200)).count();
+            }
+        }
+        report("consume Sample (serde included)", read, System.nanoTime() - t0);
     }
 
     private static void report(String what, int n, long nanos) {
