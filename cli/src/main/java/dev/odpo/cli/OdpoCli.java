@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
                 PromptsCommand.class,
                 TailCommand.class,
                 FeedbackCommand.class,
+                SftCommand.class,
+                TrainRewardModelCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class OdpoCli implements Runnable {
