@@ -50,7 +50,8 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         }
         Object url = configs.get(SchemaRegistryClients.URL);
         if (url != null) {
-            registryUrl = url.toString();
+            // Never echo credentials given as user:password@ in the URL into error messages and logs.
+            registryUrl = url.toString().replaceAll("//[^/@,]*@", "//");
         }
         readers = new BoundedCache<>(config.cacheCapacity());
     }
