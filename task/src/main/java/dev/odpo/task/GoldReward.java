@@ -43,6 +43,30 @@ public final class GoldReward {
     private static final Pattern ANY_INT = Pattern.compile("(?<![\\w])(" + INT + ")(?![\\w])");
     private static final Pattern ANY_LIST = Pattern.compile("(?<![\\w])(" + LIST + ")(?![\\w])");
 
+    /**
+     * Scores a response from what the events carry: a Prompt's or Sample's {@code task} field (the
+     * family, see {@link TaskKind#family()}) and {@code reference_answer}. For scorers and evaluators.
+     *
+     * @throws IllegalArgumentException for an unknown family or a blank reference answer
+     */
+    public GoldScore score(String family, String referenceAnswer, String response) {
+        TaskKind kind = null;
+        for (TaskKind k : TaskKind.values()) {
+            if (k.family().equals(family)) {
+                kind = k;
+                break;
+            }
+        }
+        if (kind == null) {
+            throw new IllegalArgumentException("unknown task family '" + family + "'; expected one of "
+                    + java.util.Arrays.stream(TaskKind.values()).map(TaskKind::family).distinct().toList());
+        }
+        if (referenceAnswer == null || referenceAnswer.isBlank()) {
+            throw new IllegalArgumentException("a gold score needs the reference answer");
+        }
+        return score(new TaskPrompt("event", kind, "(from event)", referenceAnswer), response);
+    }
+
     /** Scores one response to one prompt. Never throws on any response text. */
     public GoldScore score(TaskPrompt prompt, String response) {
         String text = response == null ? "" : response.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");

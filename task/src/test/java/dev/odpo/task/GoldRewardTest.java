@@ -87,4 +87,24 @@ class GoldRewardTest {
             assertThat(gold.score(p, "The answer is " + p.answer() + ".").reward()).isEqualTo(1.0);
         }
     }
+
+    @Test
+    void scoresFromEventFieldsAlone() {
+        assertThat(gold.score("arithmetic", "85", "85").verdict()).isEqualTo(GoldVerdict.CORRECT);
+        assertThat(gold.score("lists", "2 4 7 9", "2, 4, 7, 9").verdict()).isEqualTo(GoldVerdict.CORRECT);
+        assertThat(gold.score("counting", "3", "Sorry, I cannot.").verdict()).isEqualTo(GoldVerdict.REFUSAL);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gold.score("poetry", "x", "y"))
+                .hasMessageContaining("unknown task family 'poetry'");
+    }
+
+    @Test
+    void taskPromptsExportInTheLayoutOdpoPromptsReads() throws Exception {
+        TaskPrompt p = TaskSuite.standard().prompts(Split.RL, 1, 1).get(0);
+        var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(TaskPromptsJsonl.line(p, Split.RL, 7));
+        assertThat(node.get("prompt_id").asText()).isEqualTo(p.id() + "-7");
+        assertThat(node.get("text").asText()).isEqualTo(p.text());
+        assertThat(node.get("task").asText()).isEqualTo(p.kind().family());
+        assertThat(gold.score(node.get("task").asText(), node.get("reference_answer").asText(), p.answer()).reward()).isEqualTo(1.0);
+        assertThat(node.get("metadata").get("split").asText()).isEqualTo("RL");
+    }
 }
