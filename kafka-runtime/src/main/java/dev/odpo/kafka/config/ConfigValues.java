@@ -201,7 +201,9 @@ public final class ConfigValues {
         StringBuilder sb = new StringBuilder();
         for (Setting<?> s : settings.values()) {
             Object v = values.get(s.name());
-            sb.append("  ").append(s.name()).append(" = ").append(s.secret() ? "****" : v)
+            String shown = v instanceof List<?> list ? String.join(",", list.stream().map(String::valueOf).toList())
+                    : String.valueOf(v);
+            sb.append("  ").append(s.name()).append(" = ").append(s.secret() ? "****" : shown)
                     .append("  (").append(sources.get(s.name())).append(")\n");
         }
         kafka.forEach((k, v) -> sb.append("  ").append(KAFKA_PREFIX).append(k).append(" = ")
