@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final ExecutorService executor;
     private final SchemaRegistry registry;
     private final String url;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private SchemaRegistryServer(HttpServer http, ExecutorService executor, SchemaRegistry registry, String url) {
         this.http = http;
@@ -116,8 +118,12 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return registry;
     }
 
+    /** Stops serving and closes the Kafka clients; safe to call twice. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         http.stop(0);
         executor.shutdownNow();
         registry.close();

@@ -37,6 +37,7 @@ class RegistryRestartTest {
                 client.register("copy-value", Prompt.getClassSchema());
                 client.setCompatibility("odpo.samples-value", "FULL");
                 client.setGlobalCompatibility("FORWARD");
+                server.close(); // closing twice (here and by try-with-resources) is harmless
             }
         }
 
