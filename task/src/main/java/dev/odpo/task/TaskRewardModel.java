@@ -75,4 +75,37 @@ public final class TaskRewardModel {
         log.info("wrote {} gold-labelled pairs of policy samples to {}", pairs.size(), pairsFile);
         return train(policyDir, pairs, 0.2, options, outDir, training);
     }
+
+    /** Labelling budget and training settings of the task's cached proxy reward model. */
+    public record ProxySpec(int prompts, int samplesPerPrompt, RewardModelTrainer.Options options) {
+        /** 256 prompts × 4 samples of π0, 2 epochs. */
+        public static ProxySpec standard() {
+            return new ProxySpec(256, 4, new RewardModelTrainer.Options(2, 16, 1e-3, 1));
+        }
+    }
+
+    /**
+     * The proxy reward model for a cached π0: {@code <pi0Dir>-proxy-rm-<prompts>x<samples>} next to it,
+     * built on first use (pairs in {@code pairs.jsonl} inside it), reused afterwards. Appears atomically.
+     */
+    public static Path ensureProxy(Path pi0Dir, ProxySpec spec, StepListener sampling, StepListener training)
+            throws IOException {
+        Path dir = pi0Dir.resolveSibling(pi0Dir.getFileName() + "-proxy-rm-" + spec.prompts() + "x"
+                + spec.samplesPerPrompt() + "-s" + spec.options().seed());
+        if (Files.isRegularFile(dir.resolve("config.json")) && Files.isRegularFile(dir.resolve("pairs.jsonl"))) {
+            log.info("using cached proxy reward model {}", dir);
+            return dir;
+        }
+        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        RewardModelTrainer.Result r = buildProxy(pi0Dir, new TaskSuite(TaskSuite.DEFAULT_SEED), spec.prompts(),
+                spec.samplesPerPrompt(), spec.options(), tmp.resolve("pairs.jsonl"), tmp, sampling, training);
+        log.info("proxy reward model: held-out pairwise accuracy {} on {} pairs", String.format("%.3f", r.heldOutAccuracy()),
+                r.heldOutPairs());
+        try {
+            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+            log.info("another process cached {} first; using it", dir);
+        }
+        return dir;
+    }
 }
