@@ -13,29 +13,26 @@ import java.util.Optional;
  * What the pair-builder knows about one sample group: its samples and their scores, in arrival order.
  *
  * <p>Scores may arrive before their sample (they come from another topic). A repeated sample or a
- * repeated (sample, scorer) score replaces the earlier one, so redelivered input is harmless. Once the
- * group has produced its pairs (or was flushed or discarded) it is closed: the samples and scores are
- * dropped and only the marker stays, so late scores for it are recognised and ignored.
+ * repeated (sample, scorer) score replaces the earlier one, so redelivered input is harmless. A group
+ * that has made its pairs (or was flushed or discarded) is deleted; the processor keeps a marker for it.
  */
 public final class GroupState {
     private final String groupId;
     private final String promptId;
     private final long openedAtMs;
-    private long closedAtMs;
     private int groupSize;
     private final Map<String, Sample> samples;            // sample_id -> sample
     private final Map<String, List<Score>> scores;        // sample_id -> its scores, arrival order
 
     public GroupState(String groupId, String promptId, long openedAtMs) {
-        this(groupId, promptId, openedAtMs, -1, 0, new LinkedHashMap<>(), new LinkedHashMap<>());
+        this(groupId, promptId, openedAtMs, 0, new LinkedHashMap<>(), new LinkedHashMap<>());
     }
 
-    GroupState(String groupId, String promptId, long openedAtMs, long closedAtMs, int groupSize,
+    GroupState(String groupId, String promptId, long openedAtMs, int groupSize,
                Map<String, Sample> samples, Map<String, List<Score>> scores) {
         this.groupId = groupId;
         this.promptId = promptId;
         this.openedAtMs = openedAtMs;
-        this.closedAtMs = closedAtMs;
         this.groupSize = groupSize;
         this.samples = samples;
         this.scores = scores;
@@ -44,21 +41,17 @@ public final class GroupState {
     public String groupId() { return groupId; }
     public String promptId() { return promptId; }
     public long openedAtMs() { return openedAtMs; }
-    public long closedAtMs() { return closedAtMs; }
-    public boolean isClosed() { return closedAtMs >= 0; }
     /** The announced group size (from samples or scores); 0 until one arrived. */
     public int groupSize() { return groupSize; }
     public Collection<Sample> samples() { return samples.values(); }
     public Map<String, List<Score>> scores() { return scores; }
 
     public void add(Sample sample) {
-        requireOpen();
         groupSize = Math.max(groupSize, sample.getGroupSize());
         samples.put(sample.getSampleId(), sample);
     }
 
     public void add(Score score) {
-        requireOpen();
         groupSize = Math.max(groupSize, score.getGroupSize());
         List<Score> list = scores.computeIfAbsent(score.getSampleId(), id -> new ArrayList<>());
         list.removeIf(s -> s.getScorer().equals(score.getScorer()));
@@ -81,16 +74,4 @@ public final class GroupState {
         return groupSize > 0 && scoredSamples(choice, unit).size() >= groupSize;
     }
 
-    /** Drops the contents and keeps the marker; later events for this group are ignored. */
-    public void close(long nowMs) {
-        closedAtMs = nowMs;
-        samples.clear();
-        scores.clear();
-    }
-
-    private void requireOpen() {
-        if (isClosed()) {
-            throw new IllegalStateException("group " + groupId + " is closed");
-        }
-    }
 }

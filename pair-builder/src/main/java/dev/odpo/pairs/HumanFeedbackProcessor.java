@@ -37,6 +37,7 @@ final class HumanFeedbackProcessor implements Processor<String, Decoded<?>, Stri
     private KeyValueStore<String, RetainedSample> samples;
     private KeyValueStore<String, PendingFeedback> pending;
     private KeyValueStore<String, RetainedRating> ratings;
+    private long lastEvictionMs;
 
     HumanFeedbackProcessor(PairBuilderConfig config, PairBuilderMetrics metrics) {
         this.config = config;
@@ -49,6 +50,7 @@ final class HumanFeedbackProcessor implements Processor<String, Decoded<?>, Stri
         this.samples = context.getStateStore(PairBuilderTopology.SAMPLES_STORE);
         this.pending = context.getStateStore(PairBuilderTopology.PENDING_FEEDBACK_STORE);
         this.ratings = context.getStateStore(PairBuilderTopology.RATINGS_STORE);
+        this.lastEvictionMs = context.currentSystemTimeMs();
         context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
@@ -125,11 +127,14 @@ final class HumanFeedbackProcessor implements Processor<String, Decoded<?>, Stri
         }
     }
 
-    /** Dead-letters feedback that waited too long; evicts samples and ratings past the retention. */
+    /** Dead-letters feedback that waited too long; now and then evicts samples and ratings past the retention. */
     private void sweep(long now) {
-        long retention = config.sampleRetention().toMillis();
-        evict(samples, now, retention, RetainedSample::receivedAtMs);
-        evict(ratings, now, retention, RetainedRating::receivedAtMs);
+        if (now - lastEvictionMs >= config.evictionInterval().toMillis()) {
+            lastEvictionMs = now;
+            long retention = config.sampleRetention().toMillis();
+            evict(samples, now, retention, RetainedSample::receivedAtMs);
+            evict(ratings, now, retention, RetainedRating::receivedAtMs);
+        }
         List<KeyValue<String, PendingFeedback>> expired = new ArrayList<>();
         try (KeyValueIterator<String, PendingFeedback> it = pending.all()) {
             it.forEachRemaining(kv -> {

@@ -68,6 +68,17 @@ public record PairBuilderConfig(
                 sampleRetention, feedbackWait, value, maxGroupSize);
     }
 
+    /**
+     * How often retained samples, ratings and closed-group markers are scanned for eviction: a sixtieth
+     * of the retention, at least the punctuation interval and at most ten minutes. Entries live at most
+     * this much longer than the retention.
+     */
+    public Duration evictionInterval() {
+        Duration sixtieth = sampleRetention.dividedBy(60);
+        Duration atMost = sixtieth.compareTo(Duration.ofMinutes(10)) > 0 ? Duration.ofMinutes(10) : sixtieth;
+        return atMost.compareTo(punctuateInterval) < 0 ? punctuateInterval : atMost;
+    }
+
     /** The selector these settings describe. */
     public PairSelector selector() {
         return new PairSelector(selection, minMargin, lengthPenalty, seed);

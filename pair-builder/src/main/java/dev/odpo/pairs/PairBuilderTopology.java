@@ -35,6 +35,7 @@ public final class PairBuilderTopology {
     static final String PAIRS_SINK = "pairs-sink";
     static final String DEAD_LETTERS_SINK = "dead-letters-sink";
     static final String GROUPS_STORE = "pair-builder-groups";
+    static final String CLOSED_GROUPS_STORE = "pair-builder-closed-groups";
     static final String SAMPLES_STORE = "pair-builder-samples";
     static final String PENDING_FEEDBACK_STORE = "pair-builder-pending-feedback";
     static final String RATINGS_STORE = "pair-builder-ratings";
@@ -67,6 +68,8 @@ public final class PairBuilderTopology {
         topology.addProcessor(GROUPS, () -> new SampleGroupProcessor(config, metrics), "decode-samples", "decode-scores");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUPS_STORE),
                 Serdes.String(), StoreSerdes.groupState()).withCachingDisabled(), GROUPS);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOSED_GROUPS_STORE),
+                Serdes.String(), Serdes.Long()).withCachingDisabled(), GROUPS);
 
         // keep samples for late feedback; join feedback (choices now, ratings with other ratings)
         topology.addProcessor(HUMAN_FEEDBACK, () -> new HumanFeedbackProcessor(config, metrics), "decode-samples", "decode-feedback");

@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Collects each group's samples and scores and emits its pairs once it is complete; a wall-clock
- * punctuation flushes or discards groups that did not complete in time and evicts old closed-group
- * markers, so the store holds only open groups plus markers within the sample retention.
+ * punctuation flushes or discards groups that did not complete in time. A finished group leaves only a
+ * marker (its close time) in a second store, so late events for it are recognised; markers are evicted
+ * after the sample retention. The open-groups store is scanned every punctuation, the markers only every
+ * {@link PairBuilderConfig#evictionInterval()}: both stores stay bounded.
  */
 final class SampleGroupProcessor implements Processor<String, Decoded<?>, String, Object> {
     private static final Logger log = LoggerFactory.getLogger(SampleGroupProcessor.class);
@@ -28,7 +30,9 @@ final class SampleGroupProcessor implements Processor<String, Decoded<?>, String
     private final PairSelector selector;
     private final PairBuilderMetrics metrics;
     private ProcessorContext<String, Object> context;
-    private KeyValueStore<String, GroupState> groups;   // "prompt_id \0 group_id" -> state
+    private KeyValueStore<String, GroupState> groups;   // "prompt_id \0 group_id" -> open group
+    private KeyValueStore<String, Long> closed;         // "prompt_id \0 group_id" -> when it closed (wall clock ms)
+    private long lastEvictionMs;
 
     SampleGroupProcessor(PairBuilderConfig config, PairBuilderMetrics metrics) {
         this.config = config;
@@ -40,6 +44,8 @@ final class SampleGroupProcessor implements Processor<String, Decoded<?>, String
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.groups = context.getStateStore(PairBuilderTopology.GROUPS_STORE);
+        this.closed = context.getStateStore(PairBuilderTopology.CLOSED_GROUPS_STORE);
+        this.lastEvictionMs = context.currentSystemTimeMs();
         context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
@@ -59,14 +65,15 @@ final class SampleGroupProcessor implements Processor<String, Decoded<?>, String
             throw new IllegalArgumentException("unexpected event " + event.getClass());
         }
         String key = promptId + '\0' + groupId;
-        GroupState state = groups.get(key);
-        if (state == null) {
-            state = new GroupState(groupId, promptId, now);
-        } else if (state.isClosed()) {
+        if (closed.get(key) != null) {
             // a second scorer or a redelivered sample after the group made its pairs: nothing to do
             metrics.lateEvent();
             log.debug("late {} for closed group {}", event.getClass().getSimpleName(), groupId);
             return;
+        }
+        GroupState state = groups.get(key);
+        if (state == null) {
+            state = new GroupState(groupId, promptId, now);
         }
         if (event instanceof Sample sample) {
             state.add(sample);
@@ -76,31 +83,30 @@ final class SampleGroupProcessor implements Processor<String, Decoded<?>, String
         if (state.isComplete(config.scorers(), config.lengthUnit())) {
             emit(state, record.timestamp(), now);
             metrics.groupCompleted();
-            state.close(now);
+            close(key, now);
+        } else {
+            groups.put(key, state);
         }
-        groups.put(key, state);
     }
 
-    /** Flushes or discards timed-out groups and evicts closed markers older than the sample retention. */
+    private void close(String key, long now) {
+        groups.delete(key);
+        closed.put(key, now);
+    }
+
+    /** Flushes or discards timed-out groups; now and then evicts closed markers older than the sample retention. */
     private void sweep(long now) {
         List<KeyValue<String, GroupState>> due = new ArrayList<>();
         try (KeyValueIterator<String, GroupState> it = groups.all()) {
             while (it.hasNext()) {
                 KeyValue<String, GroupState> entry = it.next();
-                GroupState g = entry.value;
-                boolean expiredMarker = g.isClosed() && now - g.closedAtMs() >= config.sampleRetention().toMillis();
-                boolean timedOut = !g.isClosed() && now - g.openedAtMs() >= config.groupTimeout().toMillis();
-                if (expiredMarker || timedOut) {
+                if (now - entry.value.openedAtMs() >= config.groupTimeout().toMillis()) {
                     due.add(entry);
                 }
             }
         }
         for (KeyValue<String, GroupState> entry : due) {
             GroupState g = entry.value;
-            if (g.isClosed()) {
-                groups.delete(entry.key);
-                continue;
-            }
             int scored = g.scoredSamples(config.scorers(), config.lengthUnit()).size();
             if (scored >= 2) {
                 log.info("group {} of prompt {} timed out with {}/{} scored samples: flushing",
@@ -112,8 +118,19 @@ final class SampleGroupProcessor implements Processor<String, Decoded<?>, String
                         g.groupId(), g.promptId(), scored, g.groupSize());
                 metrics.groupDiscarded();
             }
-            g.close(now);
-            groups.put(entry.key, g);
+            close(entry.key, now);
+        }
+        if (now - lastEvictionMs >= config.evictionInterval().toMillis()) {
+            lastEvictionMs = now;
+            List<String> expired = new ArrayList<>();
+            try (KeyValueIterator<String, Long> it = closed.all()) {
+                it.forEachRemaining(kv -> {
+                    if (now - kv.value >= config.sampleRetention().toMillis()) {
+                        expired.add(kv.key);
+                    }
+                });
+            }
+            expired.forEach(closed::delete);
         }
     }
 

@@ -79,7 +79,6 @@ public final class StoreSerdes {
         out.writeUTF(g.groupId());
         out.writeUTF(g.promptId());
         out.writeLong(g.openedAtMs());
-        out.writeLong(g.closedAtMs());
         out.writeInt(g.groupSize());
         out.writeInt(g.samples().size());
         for (Sample s : g.samples()) {
@@ -99,7 +98,6 @@ public final class StoreSerdes {
         String groupId = in.readUTF();
         String promptId = in.readUTF();
         long openedAt = in.readLong();
-        long closedAt = in.readLong();
         int groupSize = in.readInt();
         Map<String, Sample> samples = new LinkedHashMap<>();
         for (int i = in.readInt(); i > 0; i--) {
@@ -115,7 +113,7 @@ public final class StoreSerdes {
             }
             scores.put(sampleId, list);
         }
-        return new GroupState(groupId, promptId, openedAt, closedAt, groupSize, samples, scores);
+        return new GroupState(groupId, promptId, openedAt, groupSize, samples, scores);
     }
 
     private static void writeBytes(DataOutputStream out, ByteBuffer buffer) throws IOException {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +53,8 @@ class PairBuilderExactlyOnceTest {
 
     private static final int GROUPS = 150;
     private static final int GROUP_SIZE = 4;
+    /** Groups written before instance A is up; the rest arrive one every 120 ms while A runs, is killed, and B takes over. */
+    private static final int FIRST_PHASE = 60;
 
     @TempDir
     Path work;
@@ -80,7 +83,8 @@ class PairBuilderExactlyOnceTest {
             expected.add(PairIds.ofHumanChoice("fb-g" + g));
         }
         AtomicInteger groupsProduced = new AtomicInteger();
-        Thread producer = new Thread(() -> produceGroups(kafka, topics, groupsProduced), "test-producer");
+        CountDownLatch secondPhase = new CountDownLatch(1);
+        Thread producer = new Thread(() -> produceGroups(kafka, topics, groupsProduced, secondPhase), "test-producer");
         List<PreferencePair> committed = new CopyOnWriteArrayList<>();
         AtomicBoolean reading = new AtomicBoolean(true);
         Thread reader = new Thread(() -> readPairs(kafka, topics, "read_committed", committed, reading), "test-reader");
@@ -91,6 +95,8 @@ class PairBuilderExactlyOnceTest {
         Path log = work.resolve("pair-builder.log");
         Process a = startPairBuilder(kafka, log);
         waitFor(() -> committed.size() >= 40, Duration.ofSeconds(90), "instance A to commit 40 pairs", log);
+        secondPhase.countDown();
+        waitFor(() -> groupsProduced.get() >= FIRST_PHASE + 10, Duration.ofSeconds(30), "live input to instance A", log);
         a.destroyForcibly();
         assertThat(a.waitFor(10, TimeUnit.SECONDS)).isTrue();
         int committedAtKill = committed.size();
@@ -129,7 +135,7 @@ class PairBuilderExactlyOnceTest {
         return Math.floorMod(-group, GROUP_SIZE);
     }
 
-    private static void produceGroups(KafkaSettings kafka, Topics topics, AtomicInteger produced) {
+    private static void produceGroups(KafkaSettings kafka, Topics topics, AtomicInteger produced, CountDownLatch secondPhase) {
         Properties p = kafka.rawProducer("test-producer");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             StringSerializer keys = new StringSerializer();
@@ -150,7 +156,12 @@ class PairBuilderExactlyOnceTest {
                                 Events.choice("fb-" + group, group, 0, 1, FeedbackChoice.A))));
                 producer.flush();
                 produced.incrementAndGet();
-                Thread.sleep(120);
+                if (g + 1 == FIRST_PHASE) {
+                    secondPhase.await();
+                }
+                if (g + 1 >= FIRST_PHASE) {
+                    Thread.sleep(120);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

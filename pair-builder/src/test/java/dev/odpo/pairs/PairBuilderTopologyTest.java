@@ -236,13 +236,19 @@ class PairBuilderTopologyTest {
         assertThat(m.groupsDiscarded()).isEqualTo(1);
         assertThat(m.groupsCompleted()).isZero();
 
-        // the missing score finally arrives: the group is closed, nothing more is emitted
+        // only markers remain; the missing score finally arrives: the group is closed, nothing more is emitted
+        assertThat(storeSize(PairBuilderTopology.GROUPS_STORE)).isZero();
+        assertThat(storeSize(PairBuilderTopology.CLOSED_GROUPS_STORE)).isEqualTo(2);
         scores.pipeInput("partial-p", score("partial", 2, 4, 2.0));
         assertThat(pairs.isEmpty()).isTrue();
+        assertThat(metrics.snapshot().lateEvents()).isEqualTo(1);
 
         // markers are evicted after the retention, samples too: the stores are empty again
-        driver.advanceWallClockTime(Duration.ofHours(1).plusSeconds(10));
-        assertThat(storeSize(PairBuilderTopology.GROUPS_STORE)).isZero();
+        driver.advanceWallClockTime(Duration.ofMinutes(50));
+        assertThat(storeSize(PairBuilderTopology.CLOSED_GROUPS_STORE)).isEqualTo(2);
+        assertThat(storeSize(PairBuilderTopology.SAMPLES_STORE)).isEqualTo(8);
+        driver.advanceWallClockTime(Duration.ofMinutes(15));
+        assertThat(storeSize(PairBuilderTopology.CLOSED_GROUPS_STORE)).isZero();
         assertThat(storeSize(PairBuilderTopology.SAMPLES_STORE)).isZero();
     }
 

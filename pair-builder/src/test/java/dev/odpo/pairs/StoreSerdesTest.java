@@ -28,16 +28,9 @@ class StoreSerdesTest {
         assertThat(back.groupId()).isEqualTo("g");
         assertThat(back.promptId()).isEqualTo("g-p");
         assertThat(back.openedAtMs()).isEqualTo(1234);
-        assertThat(back.isClosed()).isFalse();
         assertThat(back.groupSize()).isEqualTo(3);
         assertThat(back.samples()).containsExactlyElementsOf(g.samples());
         assertThat(back.scores()).isEqualTo(g.scores());
-
-        back.close(99);
-        GroupState closed = roundTrip(StoreSerdes.groupState(), back);
-        assertThat(closed.isClosed()).isTrue();
-        assertThat(closed.closedAtMs()).isEqualTo(99);
-        assertThat(closed.samples()).isEmpty();
     }
 
     @Test
