@@ -54,6 +54,28 @@ class EmbeddedKafkaTest {
     }
 
     @Test
+    void aBrokerCanRestartAtOnceOnTheSameFixedPorts() throws Exception {
+        int port;
+        int controllerPort;
+        try (ServerSocket a = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+             ServerSocket b = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            port = a.getLocalPort();
+            controllerPort = b.getLocalPort();
+        }
+        for (String value : List.of("first", "second")) {
+            try (EmbeddedKafka kafka = EmbeddedKafka.builder().port(port).controllerPort(controllerPort).dataDir(dataDir).build()) {
+                kafka.start();
+                assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
+                produce(kafka.bootstrapServers(), "fixed", List.of(value));
+            }
+        }
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().port(port).controllerPort(controllerPort).dataDir(dataDir).build()) {
+            kafka.start();
+            assertThat(readAll(kafka.bootstrapServers(), "fixed", "read_uncommitted", 2)).containsExactly("first", "second");
+        }
+    }
+
+    @Test
     void aPortInUseFailsWithAClearMessage() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             EmbeddedKafka kafka = EmbeddedKafka.builder().port(taken.getLocalPort()).dataDir(dataDir).build();
