@@ -112,6 +112,19 @@ class SpecificAvroSerdeTest {
     }
 
     @Test
+    void theMockRegistryEnforcesCompatibilityLikeTheServer() {
+        // Given the subject already holds a Sample schema
+        MockSchemaRegistry.forScope(SCOPE).register("mixed-value", Sample.getClassSchema());
+        SpecificAvroSerializer<Prompt> serializer = new SpecificAvroSerializer<>();
+        serializer.configure(CONFIG, false);
+
+        // Then a Prompt cannot be auto-registered there under BACKWARD
+        assertThatThrownBy(() -> serializer.serialize("mixed", prompt("1")))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("incompatible").hasMessageContaining("error_code 409");
+    }
+
+    @Test
     void withoutAutoRegisterAnUnregisteredSchemaIsRefusedAndARegisteredOneIsLookedUp() {
         Map<String, Object> config = new HashMap<>(CONFIG);
         config.put("auto.register.schemas", "false");
