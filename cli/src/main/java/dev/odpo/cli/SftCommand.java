@@ -124,7 +124,7 @@ public final class SftCommand implements Callable<Integer> {
                 o.printf("evaluation took %.1f s%n", (System.nanoTime() - t0) / 1e9);
                 List<GoldEvaluation.Rollout> show = t1.rollouts().subList(0, Math.min(6, t1.rollouts().size()));
                 for (GoldEvaluation.Rollout r : show) {
-                    o.printf("  %-48s -> %-40s [%s]%n", r.prompt().text(), "\"" + r.response() + "\"", r.score().verdict());
+                    o.printf("  %-48s -> %-40s [%s]%n", r.prompt().text(), "\"" + r.response().replace("\n", "\\n") + "\"", r.score().verdict());
                 }
             }
         }

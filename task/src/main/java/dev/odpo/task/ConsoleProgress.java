@@ -33,8 +33,8 @@ public final class ConsoleProgress implements StepListener, AutoCloseable {
     public void onStep(int step, int total, double loss) {
         smoothed = Double.isNaN(smoothed) || !smooth ? loss : 0.95 * smoothed + 0.05 * loss;
         bar.stepTo(step);
-        bar.setExtraMessage(smooth ? String.format(java.util.Locale.ROOT, "%s %.4f", metric, smoothed)
-                : String.format(java.util.Locale.ROOT, "%s %.0f", metric, smoothed));
+        bar.setExtraMessage(smooth ? String.format(java.util.Locale.ROOT, " %s %.4f", metric, smoothed)
+                : String.format(java.util.Locale.ROOT, " %s %.0f", metric, smoothed));
     }
 
     @Override
