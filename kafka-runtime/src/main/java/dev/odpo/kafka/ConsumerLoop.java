@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * dead-letter topic and the loop keeps going: bad input never stops a service.
  *
  * <p>Offsets are committed after each batch, once the batch's dead letters are acknowledged (at least
- * once: a crash re-delivers the uncommitted batch). {@link #stop()} — called from the shutdown hook that
+ * once: a crash re-delivers the uncommitted batch). If a dead letter cannot be written (the dead-letter
+ * topic is missing, the broker is down), the loop stops with that error and commits nothing past it, so the
+ * records are consumed again after a restart instead of being lost. {@link #stop()} — called from the shutdown hook that
  * {@link Service#installShutdownHook(String)} registers — wakes the consumer, the loop commits what it processed and
  * closes the consumer, and {@link #run()} returns.
  */
@@ -50,6 +52,7 @@ public final class ConsumerLoop<K, V> implements Service {
     private final Duration pollTimeout;
 
     private volatile boolean running = true;
+    private boolean failed;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
     private final AtomicLong consumed = new AtomicLong();
@@ -93,12 +96,18 @@ public final class ConsumerLoop<K, V> implements Service {
             }
         } catch (WakeupException e) {
             if (running) {
+                failed = true;
                 throw e;
             }
         } catch (InterruptException e) {
             // Kafka's unchecked form of InterruptedException: keep the interrupt status for our caller.
             Thread.currentThread().interrupt();
             log.info("{}: interrupted, stopping", service);
+        } catch (RuntimeException e) {
+            // Nothing more is committed: the records in hand will be consumed again after a restart.
+            failed = true;
+            log.error("{}: stopping on an error; offsets after the last commit are not committed", service, e);
+            throw e;
         } finally {
             try {
                 commitQuietly();
@@ -174,8 +183,9 @@ public final class ConsumerLoop<K, V> implements Service {
         processed.clear();
     }
 
+    /** Commits what was processed, unless the loop failed (then nothing more may be committed). */
     private void commitQuietly() {
-        if (processed.isEmpty()) {
+        if (failed || processed.isEmpty()) {
             return;
         }
         try {

@@ -6,16 +6,21 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +37,11 @@ public final class DeadLetters implements AutoCloseable {
     private final String service;
     private final Topic<String, DeadLetter> topic;
     private final Producer<byte[], byte[]> producer;
+    /** Sends not yet confirmed by {@link #flush()}, with the source record each one is for. */
+    private final List<Pending> pending = new ArrayList<>();
+
+    private record Pending(String source, Future<RecordMetadata> future) {
+    }
 
     public DeadLetters(String service, Topic<String, DeadLetter> topic, Producer<byte[], byte[]> producer) {
         this.service = service;
@@ -68,7 +78,9 @@ public final class DeadLetters implements AutoCloseable {
         byte[] value = topic.valueSerde().serializer().serialize(topic.name(), letter);
         log.warn("dead letter: {}[{}]@{} -> {}: {} ({})", source.topic(), source.partition(), source.offset(),
                 topic.name(), reason, errorClass);
-        return producer.send(new ProducerRecord<>(topic.name(), null, source.key(), value));
+        Future<RecordMetadata> future = producer.send(new ProducerRecord<>(topic.name(), null, source.key(), value));
+        pending.add(new Pending(source.topic() + "[" + source.partition() + "]@" + source.offset(), future));
+        return future;
     }
 
     /** Sends a dead letter for a failure, naming the exception's class and message (and its cause's). */
@@ -81,9 +93,27 @@ public final class DeadLetters implements AutoCloseable {
         return send(source, error.getClass().getName(), reason);
     }
 
-    /** Blocks until every dead letter sent so far is acknowledged by the broker. */
+    /**
+     * Blocks until every dead letter sent so far is acknowledged by the broker.
+     *
+     * @throws KafkaException if any of them could not be written: the caller must then not commit the
+     *                        source offsets, so that those records are consumed again rather than lost
+     */
     public void flush() {
         producer.flush();
+        List<Pending> sent = List.copyOf(pending);
+        pending.clear();
+        for (Pending p : sent) {
+            try {
+                p.future().get();
+            } catch (ExecutionException e) {
+                throw new KafkaException("could not write the dead letter for " + p.source() + " to " + topic.name()
+                        + ": " + e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptException(e);
+            }
+        }
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> source) {
