@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
                 PromptsCommand.class,
                 TailCommand.class,
                 FeedbackCommand.class,
+                GenerateCommand.class,
                 SftCommand.class,
                 TrainRewardModelCommand.class,
                 CommandLine.HelpCommand.class,
