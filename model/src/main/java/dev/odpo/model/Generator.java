@@ -82,6 +82,26 @@ public final class Generator {
     return Set.copyOf(eosIds);
   }
 
+  /**
+   * Generates from text prompts: each is encoded with the tokenizer, or first wrapped as one user message in
+   * the model's chat template when {@code chat} is true.
+   */
+  public List<Generation> generateText(List<String> prompts, boolean chat, SamplingOptions options, Random rng) {
+    if (tokenizer == null) {
+      throw new IllegalStateException("text prompts need a tokenizer");
+    }
+    List<int[]> ids = new ArrayList<>();
+    for (String p : prompts) {
+      String text = chat ? tokenizer.applyChatTemplate(List.of(new TextTokenizer.Message("user", p)), true) : p;
+      int[] enc = tokenizer.encode(text);
+      if (enc.length == 0 && tokenizer.bosId() >= 0) {
+        enc = new int[] {tokenizer.bosId()};
+      }
+      ids.add(enc);
+    }
+    return generate(ids, options, rng);
+  }
+
   /** Generates one continuation per prompt. */
   public List<Generation> generate(List<int[]> prompts, SamplingOptions options, Random rng) {
     int b = prompts.size();

@@ -122,6 +122,21 @@ class GeneratorTest {
   }
 
   @Test
+  void generatesFromTextThroughTheChatTemplate(@TempDir Path dir) throws Exception {
+    TinyTokenizer.write(dir, TextTokenizerTest.CHATML);
+    LlamaConfig c = new LlamaConfig("LlamaForCausalLM", TinyTokenizer.vocabSize(), 32, 48, 2, 4, 2, 8, 1e-6,
+        10000.0, 1.0, 128, true, false, 0, 1, List.of(2), 0);
+    try (LlamaModel m = LlamaModel.random(c, Device.cpu(), 1); TextTokenizer tok = TextTokenizer.load(dir)) {
+      Generator g = new Generator(m, tok);
+      Generation chat = g.generateText(List.of("hello world"), true, SamplingOptions.greedy(4), new Random(1)).get(0);
+      assertThat(chat.promptTokens()).containsExactly(tok.encode("<s>user : hello world </s> <s>assistant :"));
+      assertThat(chat.text()).isEqualTo(tok.decode(chat.tokens()));
+      Generation raw = g.generateText(List.of("hello world"), false, SamplingOptions.greedy(4), new Random(1)).get(0);
+      assertThat(raw.promptTokens()).containsExactly(TinyTokenizer.id("hello"), TinyTokenizer.id("world"));
+    }
+  }
+
+  @Test
   void logitsProcessorsFilterAsSpecified() {
     float[] l = {2f, 1f, 0f, -1f, 3f};
     float[] k = l.clone();
