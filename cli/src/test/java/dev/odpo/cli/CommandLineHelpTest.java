@@ -2,6 +2,10 @@ package dev.odpo.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CommandLineHelpTest {
@@ -18,9 +22,24 @@ class CommandLineHelpTest {
     }
 
     @Test
-    void runListsAServicesSettings() {
-        CliRoundTripTest.Result r = CliRoundTripTest.odpo("run", "generator", "--settings");
-        assertThat(r.code()).isZero();
+    void runListsEachServicesOwnSettings() {
+        Map<String, String> ownSetting = Map.of("generator", "ODPO_GENERATOR_MAX_PROMPT_CHARS",
+                "scorer", "ODPO_SCORER_GROUP_ID", "pair-builder", "ODPO_BOOTSTRAP_SERVERS",
+                "learner", "ODPO_LEARNER_POLICY_NAME", "evaluator", "ODPO_EVALUATOR_GROUP_ID");
+        PrintStream original = System.out;
+        try {
+            for (var e : ownSetting.entrySet()) {
+                ByteArrayOutputStream captured = new ByteArrayOutputStream();
+                System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+                CliRoundTripTest.Result r = CliRoundTripTest.odpo("run", e.getKey(), "--settings");
+                System.setOut(original);
+                assertThat(r.code()).as(e.getKey()).isZero();
+                assertThat(captured.toString(StandardCharsets.UTF_8)).as(e.getKey())
+                        .contains("Usage: " + e.getKey(), e.getValue(), "ODPO_KAFKA_");
+            }
+        } finally {
+            System.setOut(original);
+        }
     }
 
     @Test

@@ -22,6 +22,8 @@ public final class ServiceLauncher {
 
     private static final Logger log = LoggerFactory.getLogger(ServiceLauncher.class);
 
+    /** Exit code when the service stopped on an error it could not route to dead letters. */
+    public static final int EXIT_FAILED = 1;
     /** Exit code for bad arguments or configuration. */
     public static final int EXIT_CONFIG = 2;
     /** Exit code when Kafka cannot be reached or topics cannot be created. */
@@ -92,7 +94,13 @@ public final class ServiceLauncher {
             return EXIT_KAFKA;
         }
         running.installShutdownHook(service);
-        running.run();
+        try {
+            running.run();
+        } catch (RuntimeException e) {
+            // Logged with its stack trace where it happened; the records in hand were not committed.
+            err.println(service + ": stopped on an error: " + e.getMessage());
+            return EXIT_FAILED;
+        }
         return 0;
     }
 
