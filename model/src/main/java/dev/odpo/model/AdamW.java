@@ -86,14 +86,15 @@ public final class AdamW implements AutoCloseable {
     JniUtils.setGradMode(false);
     try (NDManager tmp = manager.newSubManager()) {
       Map<String, NDArray> grads = new LinkedHashMap<>();
-      double sq = 0;
+      NDArray sq = null;
       for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
         NDArray g = e.getValue().getGradient();
         g.attach(tmp);
         grads.put(e.getKey(), g);
-        sq += g.square().sum().getFloat();
+        NDArray s = g.square().sum();
+        sq = sq == null ? s : sq.addi(s);
       }
-      double norm = Math.sqrt(sq);
+      double norm = Math.sqrt(sq.getFloat());   // one host sync per step
       if (!Double.isFinite(norm)) {
         grads.keySet().forEach(k -> JniUtils.zeroGrad((PtNDArray) model.parameters().get(k)));
         throw new ArithmeticException("gradient norm is " + norm + "; update skipped");
