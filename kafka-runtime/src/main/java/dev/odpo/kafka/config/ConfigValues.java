@@ -226,7 +226,7 @@ public final class ConfigValues {
         sb.append("Settings (environment variable, or key in the properties file given by --config or ")
                 .append(CONFIG_FILE_ENV).append("; the environment wins):\n");
         for (Setting<?> s : settings) {
-            sb.append(String.format("  %-30s %-34s %-8s %s%n", s.name(), s.envVar(), s.type(),
+            sb.append(String.format("  %-34s %-40s %-8s %s%n", s.name(), s.envVar(), s.type(),
                     s.isRequired() ? "(required)" : "default: " + (s.defaultValue().isEmpty() ? "\"\"" : s.defaultValue())));
             sb.append("      ").append(s.description()).append('\n');
         }
