@@ -29,8 +29,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Given a topic holding good prompts, a corrupt record, a record with an unknown schema id and an invalid
- * prompt, when a consumer loop runs over it, then the good prompts are handled in order, the three bad
+ * Given a topic holding good prompts, a corrupt record, a record with an unknown schema id, an invalid
+ * prompt and a record without a value, when a consumer loop runs over it, then the good prompts are
+ * handled in order, the four bad
  * records land on the dead-letter topic with their raw bytes, source coordinates and reason, and every
  * offset is committed. Shared by the embedded-broker test and the Testcontainers test.
  */
@@ -59,6 +60,7 @@ final class DeadLetterScenario {
             sent.add(send(producer, prompts, "p-empty", encode(prompts, prompt("p-empty", "  "))));
             sent.add(send(producer, prompts, "p2", encode(prompts, prompt("p2", "Name a prime."))));
             sent.add(send(producer, prompts, "p3", encode(prompts, prompt("p3", "Say hello."))));
+            sent.add(send(producer, prompts, "no-value", null));
         }
 
         // When: a service loop consumes the topic.
@@ -74,18 +76,18 @@ final class DeadLetterScenario {
             Thread thread = new Thread(loop, "scenario-loop");
             thread.start();
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> handled.size() == 3 && loop.deadLettered() == 3);
+            await().atMost(Duration.ofSeconds(60)).until(() -> handled.size() == 3 && loop.deadLettered() == 4);
             loop.stop();
             assertThat(loop.awaitStopped(Duration.ofSeconds(30))).isTrue();
             thread.join(10_000);
 
             // Then: the good prompts were handled in order, past the bad ones.
             assertThat(handled).containsExactly("p1", "p2", "p3");
-            assertThat(loop.consumed()).isEqualTo(6);
+            assertThat(loop.consumed()).isEqualTo(7);
         }
 
         // Then: each bad record is on the dead-letter topic with its raw bytes, coordinates and reason.
-        List<DeadLetter> letters = readAll(kafka, topics.deadLetters(), 3);
+        List<DeadLetter> letters = readAll(kafka, topics.deadLetters(), 4);
         letters.sort(Comparator.comparingLong(DeadLetter::getSourceOffset));
         DeadLetter corrupt = letters.get(0);
         assertThat(corrupt.getService()).isEqualTo("scenario-service");
@@ -107,11 +109,16 @@ final class DeadLetterScenario {
         assertThat(invalid.getErrorClass()).isEqualTo("InvalidRecord");
         assertThat(invalid.getReason()).contains("text is empty");
 
+        DeadLetter noValue = letters.get(3);
+        assertThat(noValue.getSourceOffset()).isEqualTo(sent.get(6).offset());
+        assertThat(noValue.getValue()).isNull();
+        assertThat(noValue.getReason()).isEqualTo("record has no value");
+
         // Then: every offset is committed, so a restart does not re-deliver anything.
         try (Admin admin = Admin.create(kafka.admin("scenario-check"))) {
             Map<TopicPartition, OffsetAndMetadata> committed =
                     admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-            assertThat(committed.get(new TopicPartition(prompts.name(), 0)).offset()).isEqualTo(6);
+            assertThat(committed.get(new TopicPartition(prompts.name(), 0)).offset()).isEqualTo(7);
         }
     }
 
