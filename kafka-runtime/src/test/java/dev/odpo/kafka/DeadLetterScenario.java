@@ -31,9 +31,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Given a topic holding good prompts, a corrupt record, a record with an unknown schema id, an invalid
  * prompt and a record without a value, when a consumer loop runs over it, then the good prompts are
- * handled in order, the four bad
- * records land on the dead-letter topic with their raw bytes, source coordinates and reason, and every
- * offset is committed. Shared by the embedded-broker test and the Testcontainers test.
+ * handled in order, the four bad records land on the dead-letter topic with their raw bytes, source
+ * coordinates and reason, and every offset is committed. Shared by the embedded-broker test and the Testcontainers test.
  */
 final class DeadLetterScenario {
 
