@@ -11,23 +11,29 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>The response is trimmed, lower-cased and its whitespace collapsed. Empty → MALFORMED, 0.</li>
  *   <li>If the whole response is an answer statement — the answer alone, or "the answer is X", with an
- *       optional final period — X is the answer: right → CORRECT, reward 1.0; otherwise WRONG, 0.</li>
+ *       optional final period — X is the answer: right → CORRECT, reward 1.0; otherwise WRONG.</li>
  *   <li>Otherwise the answer is X in the last "answer is X" if present, else the last run of text
  *       with the answer's shape (an integer; or a list of digits separated by spaces/commas, optionally
  *       in brackets). Every word outside that statement is padding. Right → CORRECT_VERBOSE, reward
- *       {@code max(0.2, 0.6 - 0.02 * extraWords)}; wrong → WRONG, 0 — unless the response contains a
+ *       {@code max(0.3, 0.6 - 0.02 * paddingWords)}; wrong → WRONG — unless the response contains a
  *       refusal phrase, then REFUSAL, 0.</li>
  *   <li>No answer of the expected shape at all: a refusal phrase → REFUSAL, 0; else MALFORMED, 0.</li>
+ *   <li>A WRONG answer earns a little for attempting the task in the expected form: 0.1, plus for lists
+ *       0.2 × the fraction of positions that are right (of the longer of the two lists); halved when
+ *       padded. Always below 0.3.</li>
  * </ol>
  *
- * So a correct concise answer always outranks a correct padded one, which always outranks anything
- * wrong, refused or malformed; among padded correct answers, shorter is better. Integers compare by
- * value ("085" = "85"); lists compare digit by digit, so "2, 4, 7, 9" and "[2 4 7 9]" equal "2 4 7 9".
+ * So a correct concise answer (1.0) outranks a correct padded one (0.3–0.6), which outranks any wrong
+ * answer (0.05–0.3), which outranks refusals and malformed output (0); among padded answers, shorter
+ * is better. Integers compare by value ("085" = "85"); lists compare digit by digit, so "2, 4, 7, 9"
+ * and "[2 4 7 9]" equal "2 4 7 9".
  */
 public final class GoldReward {
     public static final double CORRECT_REWARD = 1.0;
     public static final double VERBOSE_MAX = 0.6;
-    public static final double VERBOSE_MIN = 0.2;
+    public static final double VERBOSE_MIN = 0.3;
+    public static final double WRONG_BASE = 0.1;
+    public static final double WRONG_LIST_CREDIT = 0.2;
     public static final double VERBOSE_PENALTY_PER_WORD = 0.02;
 
     private static final List<String> REFUSAL_PHRASES = List.of(
@@ -78,7 +84,8 @@ public final class GoldReward {
         if (concise.matches()) {
             String got = normalize(concise.group(1), list);
             boolean right = got.equals(normalize(prompt.answer(), list));
-            return new GoldScore(right ? CORRECT_REWARD : 0.0, right ? GoldVerdict.CORRECT : GoldVerdict.WRONG, got, 0);
+            return right ? new GoldScore(CORRECT_REWARD, GoldVerdict.CORRECT, got, 0)
+                    : new GoldScore(wrongReward(got, normalize(prompt.answer(), list), list, 0), GoldVerdict.WRONG, got, 0);
         }
         boolean refusal = REFUSAL_PHRASES.stream().anyMatch(text::contains);
         String statement = lastMatch((list ? MARKED_LIST : MARKED_INT).matcher(text), 0);
@@ -98,7 +105,25 @@ public final class GoldReward {
             double r = Math.max(VERBOSE_MIN, VERBOSE_MAX - VERBOSE_PENALTY_PER_WORD * extra);
             return new GoldScore(r, GoldVerdict.CORRECT_VERBOSE, got, extra);
         }
-        return new GoldScore(0.0, refusal ? GoldVerdict.REFUSAL : GoldVerdict.WRONG, got, extra);
+        if (refusal) {
+            return new GoldScore(0.0, GoldVerdict.REFUSAL, got, extra);
+        }
+        return new GoldScore(wrongReward(got, normalize(prompt.answer(), list), list, extra), GoldVerdict.WRONG, got, extra);
+    }
+
+    /** 0.1 for a well-formed attempt (+ list partial credit), halved when padded; below {@link #VERBOSE_MIN}. */
+    private static double wrongReward(String got, String want, boolean list, int extraWords) {
+        double r = WRONG_BASE;
+        if (list) {
+            String[] g = got.isEmpty() ? new String[0] : got.split(" ");
+            String[] w = want.split(" ");
+            int same = 0;
+            for (int i = 0; i < Math.min(g.length, w.length); i++) {
+                same += g[i].equals(w[i]) ? 1 : 0;
+            }
+            r += WRONG_LIST_CREDIT * same / Math.max(g.length, w.length);
+        }
+        return extraWords > 0 ? r / 2 : r;
     }
 
     private static String lastMatch(Matcher m, int group) {

@@ -22,14 +22,26 @@ class GoldRewardTest {
     }
 
     @Test
-    void wrongAnswersScoreZero() {
-        for (String r : new String[]{"84", "The answer is 95.", "-85", "Let me think step by step. The answer is 86."}) {
+    void wrongAnswersScoreLow() {
+        for (String r : new String[]{"84", "The answer is 95.", "-85"}) {
             GoldScore s = gold.score(add, r);
             assertThat(s.verdict()).as(r).isEqualTo(GoldVerdict.WRONG);
-            assertThat(s.reward()).as(r).isZero();
+            assertThat(s.reward()).as(r).isEqualTo(GoldReward.WRONG_BASE);
         }
-        assertThat(gold.score(sort, "7 2 9 4").verdict()).isEqualTo(GoldVerdict.WRONG);
-        assertThat(gold.score(sort, "2 4 7").verdict()).isEqualTo(GoldVerdict.WRONG);
+        GoldScore padded = gold.score(add, "Let me think step by step. The answer is 86.");
+        assertThat(padded.verdict()).isEqualTo(GoldVerdict.WRONG);
+        assertThat(padded.reward()).isEqualTo(GoldReward.WRONG_BASE / 2);
+        // lists earn partial credit for the positions they get right, always below any correct answer
+        GoldScore unsorted = gold.score(sort, "7 2 9 4");
+        GoldScore nearly = gold.score(sort, "2 4 9 7");
+        GoldScore truncated = gold.score(sort, "2 4 7");
+        assertThat(unsorted.verdict()).isEqualTo(GoldVerdict.WRONG);
+        assertThat(nearly.verdict()).isEqualTo(GoldVerdict.WRONG);
+        assertThat(truncated.verdict()).isEqualTo(GoldVerdict.WRONG);
+        assertThat(unsorted.reward()).isEqualTo(0.1);
+        assertThat(nearly.reward()).isCloseTo(0.1 + 0.2 * 2 / 4, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(truncated.reward()).isCloseTo(0.1 + 0.2 * 3 / 4, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(truncated.reward()).isLessThan(GoldReward.VERBOSE_MIN);
     }
 
     @Test
@@ -75,8 +87,12 @@ class GoldRewardTest {
         double verbose = gold.score(add, "Hmm, let me see. The answer is 85. I hope this helps!").reward();
         double wrong = gold.score(add, "86").reward();
         double refusal = gold.score(add, "Sorry, I cannot do that.").reward();
+        double malformed = gold.score(add, "The answer is").reward();
         assertThat(concise).isGreaterThan(verbose);
-        assertThat(verbose).isGreaterThan(wrong).isGreaterThan(refusal - 1e-12);
+        assertThat(verbose).isGreaterThan(wrong);
+        assertThat(wrong).isGreaterThan(refusal);
+        assertThat(refusal).isZero();
+        assertThat(malformed).isZero();
     }
 
     @Test
