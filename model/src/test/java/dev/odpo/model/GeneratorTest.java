@@ -165,10 +165,11 @@ class GeneratorTest {
   void repeatedGenerationDoesNotLeakNativeMemory() {
     try (LlamaModel m = model(7)) {
       Generator g = new Generator(m, null);
-      g.generate(PROMPTS, sampled(), new Random(1));
+      SamplingOptions forty = SamplingOptions.sampled(40, 0.9, 0, 1.0);
+      g.generate(PROMPTS, forty, new Random(1));
       int before = m.manager().getManagedArrays().size();
-      for (int i = 0; i < 20; i++) {
-        g.generate(PROMPTS, sampled(), new Random(i));
+      for (int i = 0; i < 25; i++) {   // 1000 decode steps
+        g.generate(PROMPTS, forty, new Random(i));
       }
       assertThat(m.manager().getManagedArrays()).hasSize(before);
     }

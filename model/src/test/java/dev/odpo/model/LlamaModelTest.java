@@ -250,7 +250,11 @@ class LlamaModelTest {
     try (LlamaModel m = LlamaModel.random(c, Device.cpu(), 7); AdamW opt = new AdamW(m, AdamW.Options.of(1e-2))) {
       Random rng = new Random(8);
       double before = ruleNll(m);
+      int managed = -1;
       for (int step = 0; step < 60; step++) {
+        if (step == 1) {
+          managed = m.manager().getManagedArrays().size();
+        }
         List<int[]> prompts = new ArrayList<>();
         List<int[]> responses = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -268,6 +272,7 @@ class LlamaModelTest {
         }
       }
       double after = ruleNll(m);
+      assertThat(m.manager().getManagedArrays()).as("no arrays left behind by training steps").hasSize(managed);
       assertThat(before).isGreaterThan(3.0);   // ≈ ln 40 for random weights
       assertThat(after).as("NLL per response token over every start after 60 steps").isLessThan(0.5);
     }
