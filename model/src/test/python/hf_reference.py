@@ -104,6 +104,11 @@ def main(out):
     causal_case(out, "qwen2_bf16_tied", Qwen2ForCausalLM,
                 Qwen2Config(num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True, **common), 14,
                 dtype=torch.bfloat16)
+    causal_case(out, "llama3_rope_mqa", LlamaForCausalLM,
+                LlamaConfig(num_attention_heads=2, num_key_value_heads=1, tie_word_embeddings=False,
+                            rope_parameters={"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0,
+                                             "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                             "original_max_position_embeddings": 64}, **common), 17)
     reward_case(out, "qwen2_reward", Qwen2ForSequenceClassification,
                 Qwen2Config(num_attention_heads=4, num_key_value_heads=2, num_labels=1, pad_token_id=0, **common), 15)
     reward_case(out, "llama_reward", LlamaForSequenceClassification,

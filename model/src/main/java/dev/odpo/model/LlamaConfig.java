@@ -37,6 +37,7 @@ import java.util.List;
  * @param bosTokenId       beginning-of-sequence id, or -1
  * @param eosTokenIds      end-of-sequence ids (HF allows a list), possibly empty
  * @param padTokenId       padding id, or -1
+ * @param llama3Rope       Llama 3.x "llama3" rope scaling of the frequencies, or null
  */
 public record LlamaConfig(
     String architecture,
@@ -56,7 +57,45 @@ public record LlamaConfig(
     int numLabels,
     int bosTokenId,
     List<Integer> eosTokenIds,
-    int padTokenId) {
+    int padTokenId,
+    Llama3Rope llama3Rope) {
+
+  /**
+   * Llama 3.x frequency-dependent RoPE scaling (rope_type "llama3"): low frequencies divided by
+   * {@code factor}, high ones kept, a smooth blend between.
+   */
+  public record Llama3Rope(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
+    public Llama3Rope {
+      if (!(factor > 0) || !(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor) || originalMaxPositions <= 0) {
+        throw new IllegalArgumentException("invalid llama3 rope scaling: " + this);
+      }
+    }
+
+    /** Applies the scaling to HF's inverse frequencies, as transformers' _compute_llama3_parameters does. */
+    double scale(double invFreq) {
+      double wavelen = 2 * Math.PI / invFreq;
+      double lowWavelen = originalMaxPositions / lowFreqFactor;
+      double highWavelen = originalMaxPositions / highFreqFactor;
+      if (wavelen < highWavelen) {
+        return invFreq;
+      }
+      if (wavelen > lowWavelen) {
+        return invFreq / factor;
+      }
+      double smooth = (originalMaxPositions / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+      return (1 - smooth) * invFreq / factor + smooth * invFreq;
+    }
+  }
+
+  /** Without llama3 rope scaling (the common case). */
+  public LlamaConfig(String architecture, int vocabSize, int hiddenSize, int intermediateSize, int numLayers,
+                     int numHeads, int numKvHeads, int headDim, double rmsNormEps, double ropeTheta,
+                     double ropeLinearFactor, int maxPositions, boolean tieWordEmbeddings, boolean qkvBias,
+                     int numLabels, int bosTokenId, List<Integer> eosTokenIds, int padTokenId) {
+    this(architecture, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, rmsNormEps,
+        ropeTheta, ropeLinearFactor, maxPositions, tieWordEmbeddings, qkvBias, numLabels, bosTokenId, eosTokenIds,
+        padTokenId, null);
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> SUPPORTED = List.of(
@@ -124,7 +163,7 @@ public record LlamaConfig(
   public LlamaConfig withArchitecture(String arch, int labels) {
     return new LlamaConfig(arch, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
         rmsNormEps, ropeTheta, ropeLinearFactor, maxPositions, tieWordEmbeddings, qkvBias, labels,
-        bosTokenId, eosTokenIds, padTokenId);
+        bosTokenId, eosTokenIds, padTokenId, llama3Rope);
   }
 
   /** The reward-model variant of this config (same backbone, one-row score head, no LM head). */
@@ -136,19 +175,19 @@ public record LlamaConfig(
   public LlamaConfig withSpecialTokens(int bos, List<Integer> eos, int pad) {
     return new LlamaConfig(architecture, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
         headDim, rmsNormEps, ropeTheta, ropeLinearFactor, maxPositions, tieWordEmbeddings, qkvBias, numLabels,
-        bos, eos, pad);
+        bos, eos, pad, llama3Rope);
   }
 
   public LlamaConfig withRopeTheta(double theta) {
     return new LlamaConfig(architecture, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
         headDim, rmsNormEps, theta, ropeLinearFactor, maxPositions, tieWordEmbeddings, qkvBias, numLabels,
-        bosTokenId, eosTokenIds, padTokenId);
+        bosTokenId, eosTokenIds, padTokenId, llama3Rope);
   }
 
   public LlamaConfig withTiedEmbeddings(boolean tied) {
     return new LlamaConfig(architecture, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
         headDim, rmsNormEps, ropeTheta, ropeLinearFactor, maxPositions, tied, qkvBias, numLabels,
-        bosTokenId, eosTokenIds, padTokenId);
+        bosTokenId, eosTokenIds, padTokenId, llama3Rope);
   }
 
   /** Reads {@code dir/config.json}. */
@@ -194,10 +233,15 @@ public record LlamaConfig(
     JsonNode scaling = rope.isObject() ? rope : n.path("rope_scaling");
     String ropeType = scaling.path("rope_type").asText(scaling.path("type").asText("default"));
     double factor = 1.0;
+    Llama3Rope llama3 = null;
     if (ropeType.equals("linear")) {
       factor = scaling.path("factor").asDouble(1.0);
+    } else if (ropeType.equals("llama3")) {
+      llama3 = new Llama3Rope(scaling.path("factor").asDouble(), scaling.path("low_freq_factor").asDouble(),
+          scaling.path("high_freq_factor").asDouble(), scaling.path("original_max_position_embeddings").asInt());
     } else if (!ropeType.equals("default")) {
-      throw new IllegalArgumentException("rope scaling type '" + ropeType + "' is not supported (default, linear)");
+      throw new IllegalArgumentException("rope scaling type '" + ropeType
+          + "' is not supported (default, linear, llama3)");
     }
     int hidden = n.path("hidden_size").asInt();
     int heads = n.path("num_attention_heads").asInt();
@@ -215,7 +259,7 @@ public record LlamaConfig(
         n.path("num_hidden_layers").asInt(), heads, n.path("num_key_value_heads").asInt(heads), headDim,
         n.path("rms_norm_eps").asDouble(1e-6), theta, factor, maxPos,
         n.path("tie_word_embeddings").asBoolean(false), qwen, labels,
-        n.path("bos_token_id").asInt(-1), eos, n.path("pad_token_id").asInt(-1));
+        n.path("bos_token_id").asInt(-1), eos, n.path("pad_token_id").asInt(-1), llama3);
   }
 
   /** The config.json tree HF transformers reads back into the same model. */
@@ -239,6 +283,12 @@ public record LlamaConfig(
       rp.put("rope_type", "linear");
       rp.put("factor", ropeLinearFactor);
       n.putObject("rope_scaling").put("rope_type", "linear").put("type", "linear").put("factor", ropeLinearFactor);
+    } else if (llama3Rope != null) {
+      for (ObjectNode o : List.of(rp, n.putObject("rope_scaling"))) {
+        o.put("rope_type", "llama3").put("factor", llama3Rope.factor())
+            .put("low_freq_factor", llama3Rope.lowFreqFactor()).put("high_freq_factor", llama3Rope.highFreqFactor())
+            .put("original_max_position_embeddings", llama3Rope.originalMaxPositions());
+      }
     } else {
       rp.put("rope_type", "default");
     }

@@ -60,7 +60,8 @@ public final class LlamaModel implements AutoCloseable {
     this.rotateHalf = manager.create(r, new Shape(hd, hd));
     this.invFreq = new float[half];
     for (int i = 0; i < half; i++) {
-      invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / hd));
+      double f = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / hd);
+      invFreq[i] = (float) (config.llama3Rope() == null ? f : config.llama3Rope().scale(f));
     }
   }
 

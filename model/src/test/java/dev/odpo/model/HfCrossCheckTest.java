@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * odpo against Hugging Face transformers' own implementation: tiny random checkpoints written by
  * save_pretrained (GQA, MQA, tied/untied heads, explicit head_dim, non-default rope_theta, Qwen2 biases,
- * BF16 weights, sharded safetensors) must give the same logits, greedy generations and reward scores,
+ * BF16 weights, sharded safetensors, Llama 3 rope scaling) must give the same logits, greedy generations and reward scores,
  * and checkpoints odpo saves must open in transformers with the same logits.
  * Skips cleanly when ../.venv-hf is missing.
  */
@@ -47,7 +47,8 @@ class HfCrossCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama_gqa_tied", "llama_untied_headdim", "qwen2_gqa_bias", "qwen2_bf16_tied"})
+  @ValueSource(strings = {"llama_gqa_tied", "llama_untied_headdim", "qwen2_gqa_bias", "qwen2_bf16_tied",
+      "llama3_rope_mqa"})
   void logitsAndGreedyGenerationsMatchTransformers(String name) throws Exception {
     Path d = dir.resolve(name);
     JsonNode exp = HfReference.read(d.resolve("expected.json"));

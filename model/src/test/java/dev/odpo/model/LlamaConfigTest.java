@@ -41,6 +41,19 @@ class LlamaConfigTest {
   }
 
   @Test
+  void readsLlama3RopeScalingAndScalesOnlyLowFrequencies() throws Exception {
+    LlamaConfig c = parse(LLAMA.formatted(", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, "
+        + "\"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 8192}"));
+    LlamaConfig.Llama3Rope r = c.llama3Rope();
+    assertThat(r.originalMaxPositions()).isEqualTo(8192);
+    assertThat(r.scale(1.0)).as("short wavelength kept").isEqualTo(1.0);
+    assertThat(r.scale(2 * Math.PI / 10000)).as("long wavelength divided by factor").isEqualTo(2 * Math.PI / 10000 / 8);
+    double mid = 2 * Math.PI / 4096;   // between 8192/4 and 8192/1: blended
+    assertThat(r.scale(mid)).isBetween(mid / 8, mid);
+    assertThat(LlamaConfig.parse(c.toJson())).isEqualTo(c);
+  }
+
+  @Test
   void roundTripsThroughJson() throws Exception {
     LlamaConfig c = parse(LLAMA.formatted(", \"pad_token_id\": 0"));
     assertThat(LlamaConfig.parse(c.toJson())).isEqualTo(c);
@@ -60,8 +73,8 @@ class LlamaConfigTest {
 
   @Test
   void rejectsWhatItDoesNotCompute() {
-    assertThatThrownBy(() -> parse(LLAMA.formatted(", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}")))
-        .hasMessageContaining("rope scaling type 'llama3' is not supported");
+    assertThatThrownBy(() -> parse(LLAMA.formatted(", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 8.0}")))
+        .hasMessageContaining("rope scaling type 'yarn' is not supported");
     assertThatThrownBy(() -> parse(LLAMA.formatted(", \"num_local_experts\": 8")))
         .hasMessageContaining("mixture-of-experts");
     assertThatThrownBy(() -> parse(LLAMA.formatted(", \"attention_bias\": true")))
