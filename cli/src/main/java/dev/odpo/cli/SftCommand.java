@@ -90,24 +90,27 @@ public final class SftCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         WarmStart.Spec s = spec();
         Path dir;
-        try (ConsoleProgress bar = new ConsoleProgress("sft", s.sft().steps())) {
-            if (out != null) {
-                if (Files.isDirectory(out)) {
-                    try (var entries = Files.list(out)) {
-                        if (entries.findAny().isPresent() && !force) {
-                            throw new IOException("--out " + out + " is not empty; pass --force to overwrite");
+        if (out == null && !force && Files.isRegularFile(WarmStart.cacheDir(dataDir, s).resolve(WarmStart.MANIFEST))) {
+            o.println("pi0 for these settings is cached; reusing it (--force retrains)");
+            dir = WarmStart.cacheDir(dataDir, s);
+        } else {
+            try (ConsoleProgress bar = new ConsoleProgress("sft", s.sft().steps())) {
+                if (out != null) {
+                    if (Files.isDirectory(out)) {
+                        try (var entries = Files.list(out)) {
+                            if (entries.findAny().isPresent() && !force) {
+                                throw new IOException("--out " + out + " is not empty; pass --force to overwrite");
+                            }
                         }
                     }
+                    WarmStart.train(s, out, bar);
+                    dir = out;
+                } else {
+                    if (force) {
+                        WarmStart.evict(dataDir, s);
+                    }
+                    dir = WarmStart.ensure(dataDir, s, bar);
                 }
-                WarmStart.train(s, out, bar);
-                dir = out;
-            } else {
-                Path cached = WarmStart.cacheDir(dataDir, s);
-                if (force && Files.exists(cached)) {
-                    Files.delete(cached.resolve(WarmStart.MANIFEST));
-                    Files.move(cached, cached.resolveSibling(cached.getFileName() + ".old-" + System.currentTimeMillis()));
-                }
-                dir = WarmStart.ensure(dataDir, s, bar);
             }
         }
         o.println("pi0: " + dir.toAbsolutePath());

@@ -156,6 +156,17 @@ public final class WarmStart {
         return dir;
     }
 
+    /** Deletes the cached π0 of {@code spec} (e.g. {@code odpo sft --force}); no-op when there is none. */
+    public static void evict(Path dataDir, Spec spec) throws IOException {
+        Path dir = cacheDir(dataDir, spec);
+        if (Files.exists(dir)) {
+            // remove the manifest first: a half-deleted directory is then never taken for a cached π0
+            Files.deleteIfExists(dir.resolve(MANIFEST));
+            deleteRecursively(dir);
+            log.info("removed cached pi0 {}", dir);
+        }
+    }
+
     private static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
