@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * AdamW (Loshchilov &amp; Hutter 2019, Algorithm 2) over a model's weights, with optional global-norm
  * gradient clipping. Decoupled weight decay applies to matrices only (not to norms and biases), as HF's
- * Trainer does. Each {@link #step()} zeroes the gradients afterwards.
+ * Trainer does. Each {@link #step()} zeroes the gradients afterwards. The update is Adam's "efficient"
+ * form, w −= α·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε), one fused native call per weight.
  */
 public final class AdamW implements AutoCloseable {
 
@@ -106,31 +107,21 @@ public final class AdamW implements AutoCloseable {
       double bc1 = 1 - Math.pow(b1, steps);
       double bc2 = 1 - Math.pow(b2, steps);
       double lr = options.learningRate();
+      // one fused native update per weight (DJL's adamUpdate): the clip factor enters as the gradient
+      // rescale; Adam's bias corrections fold into the step size (Kingma & Ba 2015, end of section 2)
+      float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
       for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
         String k = e.getKey();
         NDArray p = e.getValue();
-        NDArray g = grads.get(k);
-        if (clip != 1.0) {
-          g.muli(clip);
-        }
-        m.get(k).muli(b1).addi(g.mul(1 - b1));                        // m = β1 m + (1-β1) g
-        v.get(k).muli(b2).addi(g.square().muli(1 - b2));              // v = β2 v + (1-β2) g²
-        if (options.weightDecay() > 0 && p.getShape().dimension() > 1) {
-          p.muli(1 - lr * options.weightDecay());                     // decoupled decay
-        }
-        NDArray denom = onto(tmp, v.get(k).div(bc2)).sqrt().addi(options.epsilon());
-        p.subi(onto(tmp, m.get(k).div(denom)).muli(lr / bc1));        // p -= α m̂ / (√v̂ + ε)
+        float wd = p.getShape().dimension() > 1 ? (float) options.weightDecay() : 0f;
+        JniUtils.adamUpdate((PtNDArray) p, (PtNDArray) grads.get(k), (PtNDArray) m.get(k), (PtNDArray) v.get(k),
+            (float) lr, lrCorrected, wd, (float) clip, -1f, (float) b1, (float) b2, (float) options.epsilon(), true);
         JniUtils.zeroGrad((PtNDArray) p);
       }
       return norm;
     } finally {
       JniUtils.setGradMode(gradMode);
     }
-  }
-
-  private static NDArray onto(NDManager tmp, NDArray a) {
-    a.attach(tmp);
-    return a;
   }
 
   /** Zeroes gradients without updating (e.g. after a skipped batch). */
