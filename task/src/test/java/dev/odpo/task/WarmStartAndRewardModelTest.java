@@ -167,4 +167,20 @@ class WarmStartAndRewardModelTest {
             assertThat(gold.score(tp, p.chosen()).reward()).isGreaterThan(gold.score(tp, p.rejected()).reward());
         }
     }
+
+    @Test
+    void theProxyRewardModelIsBuiltOnceAndCachedNextToPi0() throws IOException {
+        TaskRewardModel.ProxySpec spec = new TaskRewardModel.ProxySpec(32, 4, new RewardModelTrainer.Options(1, 16, 1e-3, 2));
+        Path rm = TaskRewardModel.ensureProxy(pi0, spec, StepListener.NONE, StepListener.NONE);
+        assertThat(rm.getParent()).isEqualTo(pi0.getParent());
+        assertThat(rm.resolve("pairs.jsonl")).isRegularFile();
+        assertThat(PairsJsonl.read(rm.resolve("pairs.jsonl"))).hasSizeGreaterThanOrEqualTo(10);
+        try (RewardModel loaded = RewardModel.load(rm, Device.cpu())) {
+            assertThat(loaded.config().isRewardModel()).isTrue();
+        }
+        StepListener mustNotRun = (a, b, c) -> {
+            throw new AssertionError("a cached proxy must not be rebuilt");
+        };
+        assertThat(TaskRewardModel.ensureProxy(pi0, spec, mustNotRun, mustNotRun)).isEqualTo(rm);
+    }
 }
