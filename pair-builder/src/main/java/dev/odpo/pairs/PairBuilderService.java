@@ -22,6 +22,7 @@ public final class PairBuilderService implements Service {
     private final PairBuilderMetrics metrics = new PairBuilderMetrics();
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean failed;
 
     public PairBuilderService(PairBuilderSettings settings) {
         this.settings = settings;
@@ -59,6 +60,7 @@ public final class PairBuilderService implements Service {
         streams.setStateListener((now, before) -> {
             log.info("pair-builder streams state {} -> {}", before, now);
             if (now == KafkaStreams.State.ERROR) {
+                failed = true;
                 stop();
             }
         });
@@ -79,6 +81,10 @@ public final class PairBuilderService implements Service {
             streams.close(Duration.ofSeconds(30));
             log.info("pair-builder stopped: {}", metrics.snapshot().describe(metrics.snapshot()));
             stopped.countDown();
+        }
+        if (failed) {
+            // exit non-zero so that a supervisor restarts the service; the work resumes from the last commit
+            throw new IllegalStateException("pair-builder stopped because Kafka Streams failed (state ERROR); see the log above");
         }
     }
 
