@@ -305,6 +305,21 @@ class PairBuilderTopologyTest {
     }
 
     @Test
+    void feedbackNamingAnUnknownSampleIsDeadLetteredNamingOnlyThatSample() {
+        start(PairBuilderConfig.defaults());
+        group("g", 0.1, 0.2);
+        pairs.readValuesToList();
+        HumanFeedback fb = choice("fb-unknown", "g", 0, 9, FeedbackChoice.A);
+        feedback.pipeInput("g-p", fb);
+        driver.advanceWallClockTime(Duration.ofMinutes(10).plusSeconds(5));
+
+        assertThat(pairs.isEmpty()).isTrue();
+        assertThat(deadLetterReasons()).containsExactly("UnknownSample: feedback fb-unknown names sample(s) [g-s9] of prompt "
+                + "g-p that are unknown or expired: not seen within feedback.wait PT10M after the feedback (samples are kept "
+                + "for sample.retention PT6H)");
+    }
+
+    @Test
     void humanFeedbackBeforeItsSamplesWaitsForThem() {
         start(PairBuilderConfig.defaults());
         feedback.pipeInput("early-p", choice("fb-early", "early", 0, 1, FeedbackChoice.A));
