@@ -70,6 +70,8 @@ public final class TailCommand implements Callable<Integer> {
         }
         Properties props = settings.common("odpo-tail-" + UUID.randomUUID().toString().substring(0, 8));
         props.put("enable.auto.commit", "false");
+        // Looking at a topic must never create it (a broker default could, with the wrong partitions).
+        props.put("allow.auto.create.topics", "false");
         long printed = 0;
         CountDownLatch done = new CountDownLatch(1);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),

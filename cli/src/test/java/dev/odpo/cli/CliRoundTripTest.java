@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -113,6 +114,16 @@ class CliRoundTripTest {
         Result r = odpo(concat(connection(), "tail", "prompz", "--max", "1"));
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("unknown topic 'prompz'", "prompts", "dead-letters");
+    }
+
+    @Test
+    @Timeout(90)
+    void tailingAMissingTopicSaysSoAndDoesNotCreateIt() {
+        Result r = odpo(concat(connection(), "tail", "prompts", "--max", "1", "--topic-prefix", "elsewhere."));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("topic elsewhere.prompts does not exist yet");
+        Result describe = odpo(concat(connection(), "topics", "describe", "--topic-prefix", "elsewhere."));
+        assertThat(describe.out()).contains("elsewhere.prompts").contains("missing");
     }
 
     @Test

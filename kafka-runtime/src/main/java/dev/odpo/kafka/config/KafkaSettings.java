@@ -112,6 +112,8 @@ public record KafkaSettings(String bootstrapServers, String registryUrl, String 
         Properties p = common(clientId);
         p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200");
+        // Topics are created by odpo with the right partitions, never implicitly by subscribing.
+        p.putIfAbsent(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
