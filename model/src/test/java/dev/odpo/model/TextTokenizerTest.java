@@ -68,6 +68,15 @@ class TextTokenizerTest {
   }
 
   @Test
+  void longTextsAreNotTruncated(@TempDir Path dir) throws IOException {
+    TinyTokenizer.write(dir, null);
+    try (TextTokenizer t = TextTokenizer.load(dir)) {
+      String text = String.join(" ", java.util.Collections.nCopies(1500, "cat"));
+      assertThat(t.encode(text)).hasSize(1500);
+    }
+  }
+
+  @Test
   void missingTokenizerIsAClearError(@TempDir Path dir) {
     assertThatThrownBy(() -> TextTokenizer.load(dir)).hasMessageContaining("no tokenizer.json in");
   }
