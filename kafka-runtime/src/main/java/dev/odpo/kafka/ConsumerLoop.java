@@ -18,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import dev.odpo.registry.serde.RegistryUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsumerLoop<K, V> implements Service {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
+    private static final Duration MAX_REGISTRY_BACKOFF = Duration.ofSeconds(30);
 
     /** The service's work on one valid record. Throw {@link InvalidRecordException} to dead-letter it. */
     @FunctionalInterface
@@ -60,6 +62,7 @@ public final class ConsumerLoop<K, V> implements Service {
     private final AtomicLong deadLettered = new AtomicLong();
     private final List<AutoCloseable> closeWithLoop = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long lastProgressLog = System.nanoTime();
+    private Duration registryBackoff = Duration.ZERO;
 
     public ConsumerLoop(String service, Topic<K, V> topic, Consumer<byte[], byte[]> consumer, DeadLetters deadLetters,
                         RecordCheck<K, V> check, Handler<K, V> handler) {
@@ -84,13 +87,14 @@ public final class ConsumerLoop<K, V> implements Service {
             consumer.subscribe(List.of(topic.name()), new LoggingRebalanceListener());
             while (running) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(pollTimeout);
-                for (ConsumerRecord<byte[], byte[]> record : batch) {
-                    process(record);
-                    processed.put(new TopicPartition(record.topic(), record.partition()),
-                            new OffsetAndMetadata(record.offset() + 1));
-                }
-                if (!batch.isEmpty()) {
+                boolean complete = processBatch(batch);
+                if (!processed.isEmpty()) {
                     commit();
+                }
+                if (!complete) {
+                    backOffFromRegistryOutage();
+                } else {
+                    registryBackoff = Duration.ZERO;
                 }
                 logProgress();
             }
@@ -123,6 +127,53 @@ public final class ConsumerLoop<K, V> implements Service {
         }
     }
 
+    /**
+     * Processes a batch in order. Returns false when the schema registry is unreachable: the record that
+     * needed it and everything after it in its partition are rewound (seek) to be consumed again once the
+     * registry answers — an outage is not the record's fault, so nothing is dead-lettered for it.
+     */
+    private boolean processBatch(ConsumerRecords<byte[], byte[]> batch) {
+        for (TopicPartition partition : batch.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> record : batch.records(partition)) {
+                try {
+                    process(record);
+                } catch (RegistryUnavailableException e) {
+                    log.warn("{}: schema registry unavailable while decoding {}[{}]@{} ({}); will retry",
+                            service, record.topic(), record.partition(), record.offset(), e.getMessage());
+                    rewindUnprocessed(batch, partition, record.offset());
+                    return false;
+                }
+                processed.put(partition, new OffsetAndMetadata(record.offset() + 1));
+            }
+        }
+        return true;
+    }
+
+    /** Seeks the failed partition to the failed record, and every partition not yet reached to its first record. */
+    private void rewindUnprocessed(ConsumerRecords<byte[], byte[]> batch, TopicPartition failed, long failedOffset) {
+        consumer.seek(failed, failedOffset);
+        boolean after = false;
+        for (TopicPartition partition : batch.partitions()) {
+            if (partition.equals(failed)) {
+                after = true;
+            } else if (after) {
+                consumer.seek(partition, batch.records(partition).get(0).offset());
+            }
+        }
+    }
+
+    private void backOffFromRegistryOutage() {
+        registryBackoff = registryBackoff.isZero() ? Duration.ofMillis(500)
+                : registryBackoff.multipliedBy(2).compareTo(MAX_REGISTRY_BACKOFF) > 0 ? MAX_REGISTRY_BACKOFF
+                : registryBackoff.multipliedBy(2);
+        try {
+            Thread.sleep(registryBackoff.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
     private void process(ConsumerRecord<byte[], byte[]> raw) {
         consumed.incrementAndGet();
         K key;
@@ -138,6 +189,9 @@ public final class ConsumerLoop<K, V> implements Service {
                 return;
             }
             value = topic.valueSerde().deserializer().deserialize(raw.topic(), raw.headers(), raw.value());
+        } catch (RegistryUnavailableException e) {
+            consumed.decrementAndGet(); // it will be consumed again
+            throw e;
         } catch (SerializationException e) {
             deadLetter(raw, e);
             return;
