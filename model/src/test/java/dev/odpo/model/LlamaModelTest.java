@@ -82,6 +82,19 @@ class LlamaModelTest {
   }
 
   @Test
+  void copiesAreIndependentAndWeightsCanBeAdopted() {
+    long[][] ids = {{1, 5, 9, 13}};
+    try (LlamaModel a = randomized(qwenGqa(), 11); LlamaModel b = randomized(qwenGqa(), 12);
+         LlamaModel frozen = a.copy()) {
+      float[] la = logits(a, ids, null);
+      assertThat(logits(frozen, ids, null)).containsExactly(la);
+      a.copyWeightsFrom(b);                        // e.g. a generator adopting a new snapshot
+      assertThat(logits(a, ids, null)).containsExactly(logits(b, ids, null));
+      assertThat(logits(frozen, ids, null)).as("the copy did not move").containsExactly(la);
+    }
+  }
+
+  @Test
   void kvCacheGenerationEqualsFullRecomputation() {
     try (LlamaModel m = randomized(qwenGqa(), 2)) {
       List<int[]> prompts = List.of(new int[] {1, 7, 3}, new int[] {1, 9, 4, 22, 31, 8}, new int[] {1});
