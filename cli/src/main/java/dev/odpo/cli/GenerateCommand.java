@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -107,7 +110,13 @@ public final class GenerateCommand implements Callable<Integer> {
                     m.config().parameterCount(), (System.nanoTime() - t0) / 1e9,
                     useChat ? "chat template" : "raw prompt", temperature == 0 ? "greedy" : "sampled", s);
             long t1 = System.nanoTime();
-            List<Generation> gens = new Generator(m, tok).generateText(prompts, useChat, options, new Random(s));
+            List<Generation> gens;
+            // a progress bar on stderr when a person is watching; none in pipes and tests
+            try (ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("tokens")
+                    .setInitialMax(maxNewTokens).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+                gens = new Generator(m, tok).generateText(prompts, useChat, options, new Random(s),
+                        bar == null ? null : bar::stepTo);
+            }
             double secs = (System.nanoTime() - t1) / 1e9;
             if (useChat && tok.chatTemplateFallbackReason() != null) {
                 err.println("note: plain 'role: content' prompt used: " + tok.chatTemplateFallbackReason());

@@ -87,6 +87,12 @@ public final class Generator {
    * the model's chat template when {@code chat} is true.
    */
   public List<Generation> generateText(List<String> prompts, boolean chat, SamplingOptions options, Random rng) {
+    return generateText(prompts, chat, options, rng, null);
+  }
+
+  /** As {@link #generateText(List, boolean, SamplingOptions, Random)}, reporting each decoding step. */
+  public List<Generation> generateText(List<String> prompts, boolean chat, SamplingOptions options, Random rng,
+                                       java.util.function.IntConsumer onStep) {
     if (tokenizer == null) {
       throw new IllegalStateException("text prompts need a tokenizer");
     }
@@ -99,11 +105,20 @@ public final class Generator {
       }
       ids.add(enc);
     }
-    return generate(ids, options, rng);
+    return generate(ids, options, rng, onStep);
   }
 
   /** Generates one continuation per prompt. */
   public List<Generation> generate(List<int[]> prompts, SamplingOptions options, Random rng) {
+    return generate(prompts, options, rng, null);
+  }
+
+  /**
+   * Generates one continuation per prompt; {@code onStep} (may be null) receives the number of tokens
+   * generated so far per row after each decoding step, e.g. for a progress bar.
+   */
+  public List<Generation> generate(List<int[]> prompts, SamplingOptions options, Random rng,
+                                   java.util.function.IntConsumer onStep) {
     int b = prompts.size();
     if (b == 0) {
       return List.of();
@@ -183,6 +198,9 @@ public final class Generator {
             finish[r] = "length";
           }
           anyActive |= finish[r] == null;
+        }
+        if (onStep != null) {
+          onStep.accept(step + 1);
         }
         if (!anyActive) {
           break;

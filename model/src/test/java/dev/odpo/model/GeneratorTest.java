@@ -115,7 +115,10 @@ class GeneratorTest {
       assertThat(stop.finishReason()).isEqualTo("stop");
       assertThat(stop.tokens()).hasSize(2);
       assertThat(stop.text()).isEqualTo("the ");
-      Generation length = g.generate(List.of(new int[] {1}), SamplingOptions.greedy(2), new Random(1)).get(0);
+      List<Integer> steps = new java.util.ArrayList<>();
+      Generation length = g.generate(List.of(new int[] {1}), SamplingOptions.greedy(2), new Random(1), steps::add)
+          .get(0);
+      assertThat(steps).as("progress callback per decoding step").containsExactly(1, 2);
       assertThat(length.finishReason()).isEqualTo("length");
       assertThat(length.tokens()).hasSize(2);
     }
