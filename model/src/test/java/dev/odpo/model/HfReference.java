@@ -1,7 +1,6 @@
 package dev.odpo.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,17 +20,25 @@ final class HfReference {
   private HfReference() {}
 
   static Path python() {
-    Path py = Path.of("..", ".venv-hf", "bin", "python").toAbsolutePath().normalize();
-    assumeTrue(Files.isExecutable(py), "no HF reference venv at " + py + " (build it with .ci/hf-venv.sh)");
-    return py;
+    // -Dodpo.hf.python=PATH overrides the interpreter (e.g. to check that the tests skip without one)
+    return Path.of(System.getProperty("odpo.hf.python", "../.venv-hf/bin/python")).toAbsolutePath().normalize();
+  }
+
+  /** Why the reference cannot run here (no venv), or null when it can. */
+  static String missing() {
+    return Files.isExecutable(python()) ? null : "no HF reference venv at " + python() + " (build it with .ci/hf-venv.sh)";
   }
 
   static Path script() {
     return Path.of("src", "test", "python", "hf_reference.py").toAbsolutePath();
   }
 
-  /** Runs the script with arguments; exit code 3 (no torch/transformers) skips the calling test. */
-  static void run(String... args) throws IOException, InterruptedException {
+  /** Runs the script; returns a skip reason when torch/transformers are not importable (exit code 3), else null. */
+  static String run(String... args) throws IOException, InterruptedException {
+    String missing = missing();
+    if (missing != null) {
+      return missing;
+    }
     List<String> cmd = new ArrayList<>(List.of(python().toString(), script().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -41,8 +48,11 @@ final class HfReference {
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
-    assumeTrue(p.exitValue() != 3, "transformers/torch not importable in .venv-hf");
+    if (p.exitValue() == 3) {
+      return "transformers/torch not importable in " + python();
+    }
     assertThat(p.exitValue()).as("hf_reference.py failed:\n" + new String(out, StandardCharsets.UTF_8)).isZero();
+    return null;
   }
 
   static JsonNode read(Path file) throws IOException {
