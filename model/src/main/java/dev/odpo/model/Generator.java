@@ -98,8 +98,9 @@ public final class Generator {
     }
     List<int[]> ids = new ArrayList<>();
     for (String p : prompts) {
-      String text = chat ? tokenizer.applyChatTemplate(List.of(new TextTokenizer.Message("user", p)), true) : p;
-      int[] enc = tokenizer.encode(text);
+      int[] enc = chat
+          ? tokenizer.encode(tokenizer.applyChatTemplate(List.of(new TextTokenizer.Message("user", p)), true), false)
+          : tokenizer.encode(p);
       if (enc.length == 0 && tokenizer.bosId() >= 0) {
         enc = new int[] {tokenizer.bosId()};
       }

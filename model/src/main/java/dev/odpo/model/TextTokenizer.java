@@ -99,8 +99,16 @@ public final class TextTokenizer implements AutoCloseable {
 
   /** Token ids of {@code text}, without special tokens (a BOS is prepended when the config asks for one). */
   public int[] encode(String text) {
+    return encode(text, addBosToken);
+  }
+
+  /**
+   * Token ids of {@code text}; {@code addBos} prepends the BOS token. Text rendered from a chat template
+   * is encoded with {@code addBos = false}: templates write their own BOS, as HF's apply_chat_template assumes.
+   */
+  public int[] encode(String text, boolean addBos) {
     long[] ids = tokenizer.encode(text, false, false).getIds();
-    int off = addBosToken && bosId() >= 0 ? 1 : 0;
+    int off = addBos && bosId() >= 0 ? 1 : 0;
     int[] out = new int[ids.length + off];
     if (off == 1) {
       out[0] = bosId();

@@ -28,6 +28,10 @@ final class TinyTokenizer {
   }
 
   static void write(Path dir, String chatTemplate) throws IOException {
+    write(dir, chatTemplate, false);
+  }
+
+  static void write(Path dir, String chatTemplate, boolean addBos) throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.createObjectNode();
     root.put("version", "1.0");
@@ -58,6 +62,7 @@ final class TinyTokenizer {
     cfg.put("bos_token", "<s>");
     cfg.putObject("eos_token").put("content", "</s>").put("special", true);
     cfg.put("pad_token", "<pad>");
+    cfg.put("add_bos_token", addBos);
     if (chatTemplate != null) {
       cfg.put("chat_template", chatTemplate);
     }
