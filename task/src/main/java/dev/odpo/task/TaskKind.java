@@ -5,17 +5,17 @@ package dev.odpo.task;
  * {@link #answerShape()} tells the gold reward what a well-formed answer looks like.
  */
 public enum TaskKind {
-    /** "What is 47 + 38?" → "85". Two operands of one or two digits. */
+    /** "What is 17 + 8?" → "25". Two operands, 0–29. Not in the standard suite. */
     ADDITION("arithmetic", AnswerShape.INTEGER),
-    /** "What is 91 - 38?" → "53". Never negative. */
+    /** "What is 27 - 8?" → "19". Operands 0–29, never negative. Not in the standard suite. */
     SUBTRACTION("arithmetic", AnswerShape.INTEGER),
-    /** "Sort: 7 2 9 4" → "2 4 7 9". Three to five digits. */
+    /** "Sort: 7 2 9 4" → "2 4 7 9". Three or four digits. Not in the standard suite. */
     SORTING("lists", AnswerShape.DIGIT_LIST),
-    /** "Reverse: 7 2 9 4" → "4 9 2 7". Three to five digits. */
+    /** "Reverse: 7 2 9 4" → "4 9 2 7". Three or four digits. */
     REVERSAL("lists", AnswerShape.DIGIT_LIST),
-    /** "Count a in: abacad" → "3". A random word over a small alphabet. */
+    /** "Count a in: abacad" → "3". A random 3–6 letter word over {@code abcde}. */
     LETTER_COUNT("counting", AnswerShape.INTEGER),
-    /** "Tom has 5 pens and gets 3 more. How many pens?" → "8". */
+    /** "Tom has 5 pens and gets 3 more. How many pens?" → "8". Numbers 1–9; "gives away" never goes negative. */
     WORD_PROBLEM("word-problem", AnswerShape.INTEGER);
 
     /** What a correct, well-formed answer looks like. */

@@ -22,9 +22,17 @@ public final class TaskSuite {
     /** The seed the project's own π0, demo and benchmarks use. */
     public static final long DEFAULT_SEED = 20_260_401L;
 
-    private static final String[] NAMES = {"Tom", "Ann", "Sam", "Mia", "Leo", "Eva"};
-    private static final String[] ITEMS = {"apples", "pens", "cards", "coins", "books", "eggs"};
+    private static final String[] NAMES = {"Tom", "Ann", "Sam", "Mia", "Leo", "Eva", "Max", "Zoe", "Ben", "Ivy"};
+    private static final String[] ITEMS = {"apples", "pens", "cards", "coins", "books", "eggs", "cups", "keys"};
     private static final String LETTERS = "abcde";
+    /** Largest operand of ADDITION and SUBTRACTION. */
+    private static final int MAX_OPERAND = 29;
+    /** Largest number in a WORD_PROBLEM. */
+    private static final int MAX_STORY_NUMBER = 9;
+    /** Length range of SORTING and REVERSAL lists. */
+    private static final int MIN_LIST = 3, MAX_LIST = 4;
+    /** Length range of LETTER_COUNT words. */
+    private static final int MIN_WORD = 3, MAX_WORD = 6;
 
     private final long seed;
     private final List<TaskKind> kinds;
@@ -37,12 +45,22 @@ public final class TaskSuite {
         this.kinds = List.copyOf(EnumSet.copyOf(kinds));
     }
 
-    /** All task kinds, with the given seed. */
+    /**
+     * The kinds of the standard suite: reversing lists, counting letters, word problems. The other kinds
+     * (two-operand arithmetic, sorting) stay available through {@link #TaskSuite(long, Set)}; they are
+     * left out of the default because each kind needs its own skill, and a 0.6 M-parameter π0 trained
+     * in a few CPU minutes learns three of them well enough to give a useful ceiling but not six
+     * (docs/task.md, "Why these three kinds").
+     */
+    public static final Set<TaskKind> STANDARD_KINDS =
+            Set.copyOf(EnumSet.of(TaskKind.REVERSAL, TaskKind.LETTER_COUNT, TaskKind.WORD_PROBLEM));
+
+    /** The standard kinds ({@link #STANDARD_KINDS}), with the given seed. */
     public TaskSuite(long seed) {
-        this(seed, EnumSet.allOf(TaskKind.class));
+        this(seed, STANDARD_KINDS);
     }
 
-    /** The project's default suite: all kinds, {@link #DEFAULT_SEED}. */
+    /** The project's default suite: {@link #STANDARD_KINDS}, {@link #DEFAULT_SEED}. */
     public static TaskSuite standard() {
         return new TaskSuite(DEFAULT_SEED);
     }
@@ -138,7 +156,7 @@ public final class TaskSuite {
                 yield new TaskPrompt(id, kind, verb + ": " + join(digits, " "), join(result, " "));
             }
             case LETTER_COUNT -> {
-                int len = 4 + rnd.nextInt(5);
+                int len = MIN_WORD + rnd.nextInt(MAX_WORD - MIN_WORD + 1);
                 StringBuilder word = new StringBuilder();
                 for (int i = 0; i < len; i++) {
                     word.append(LETTERS.charAt(rnd.nextInt(LETTERS.length())));
@@ -150,7 +168,7 @@ public final class TaskSuite {
             case WORD_PROBLEM -> {
                 String name = NAMES[rnd.nextInt(NAMES.length)];
                 String item = ITEMS[rnd.nextInt(ITEMS.length)];
-                int a = 1 + rnd.nextInt(20), b = 1 + rnd.nextInt(20);
+                int a = 1 + rnd.nextInt(MAX_STORY_NUMBER), b = 1 + rnd.nextInt(MAX_STORY_NUMBER);
                 boolean gets = rnd.nextBoolean();
                 if (!gets && b > a) {
                     int t = a; a = b; b = t;
@@ -164,13 +182,13 @@ public final class TaskSuite {
         };
     }
 
-    /** 0..99, with one-digit operands a quarter of the time so small problems exist too. */
+    /** 0..MAX_OPERAND, with one-digit operands a third of the time so small problems exist too. */
     private static int operand(Random rnd) {
-        return rnd.nextInt(4) == 0 ? rnd.nextInt(10) : 10 + rnd.nextInt(90);
+        return rnd.nextInt(3) == 0 ? rnd.nextInt(10) : 10 + rnd.nextInt(MAX_OPERAND - 9);
     }
 
     private static int[] digits(Random rnd) {
-        int[] d = new int[3 + rnd.nextInt(3)];
+        int[] d = new int[MIN_LIST + rnd.nextInt(MAX_LIST - MIN_LIST + 1)];
         for (int i = 0; i < d.length; i++) {
             d[i] = rnd.nextInt(10);
         }

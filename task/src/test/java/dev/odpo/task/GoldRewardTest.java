@@ -97,7 +97,7 @@ class GoldRewardTest {
 
     @Test
     void everyGeneratedAnswerIsScoredCorrect() {
-        TaskSuite suite = TaskSuite.standard();
+        TaskSuite suite = new TaskSuite(TaskSuite.DEFAULT_SEED, java.util.EnumSet.allOf(TaskKind.class));
         for (TaskPrompt p : suite.prompts(Split.RL, 300, 1)) {
             assertThat(gold.score(p, p.answer()).verdict()).as(p.toString()).isEqualTo(GoldVerdict.CORRECT);
             assertThat(gold.score(p, "The answer is " + p.answer() + ".").reward()).isEqualTo(1.0);

@@ -2,6 +2,7 @@ package dev.odpo.task;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -59,7 +60,7 @@ class TaskSuiteTest {
 
     @Test
     void answersAreRight() {
-        for (TaskPrompt p : TaskSuite.standard().prompts(Split.SFT, 2000, 4)) {
+        for (TaskPrompt p : new TaskSuite(TaskSuite.DEFAULT_SEED, EnumSet.allOf(TaskKind.class)).prompts(Split.SFT, 2000, 4)) {
             String t = p.text();
             switch (p.kind()) {
                 case ADDITION -> {
@@ -86,9 +87,11 @@ class TaskSuiteTest {
 
     @Test
     void everyKindAppearsAndPromptsAreShort() {
-        List<TaskPrompt> ps = TaskSuite.standard().prompts(Split.RL, 600, 8);
+        List<TaskPrompt> ps = new TaskSuite(TaskSuite.DEFAULT_SEED, EnumSet.allOf(TaskKind.class)).prompts(Split.RL, 600, 8);
         assertThat(ps.stream().map(TaskPrompt::kind).collect(Collectors.toSet())).containsExactlyInAnyOrder(TaskKind.values());
         assertThat(ps).allSatisfy(p -> assertThat(p.text().length()).isLessThan(70));
+        assertThat(TaskSuite.standard().prompts(Split.RL, 300, 8).stream().map(TaskPrompt::kind).collect(Collectors.toSet()))
+                .isEqualTo(TaskSuite.STANDARD_KINDS);
     }
 
     private static Set<String> ids(List<TaskPrompt> ps) {
