@@ -2,15 +2,12 @@ package dev.odpo.evaluator;
 
 import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.kafka.ConsumerLoop;
-import dev.odpo.kafka.DeadLetters;
 import dev.odpo.kafka.RecordCheck;
 import dev.odpo.kafka.Service;
-import dev.odpo.kafka.Topics;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,12 +29,8 @@ public final class Evaluator implements Service {
     }
 
     public static Evaluator create(EvaluatorConfig config) {
-        Topics topics = config.kafka().topics();
-        DeadLetters deadLetters = DeadLetters.create(SERVICE, topics, config.kafka());
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config.kafka().rawConsumer(config.groupId(), SERVICE));
-        ConsumerLoop<String, CheckpointAnnouncement> loop = new ConsumerLoop<>(SERVICE, topics.checkpoints(), consumer,
-                deadLetters, Evaluator::problems, Evaluator::accept);
-        return new Evaluator(loop.closeWhenStopped(deadLetters));
+        return new Evaluator(ConsumerLoop.forService(SERVICE, config.kafka(), config.kafka().topics().checkpoints(),
+                config.groupId(), Evaluator::problems, Evaluator::accept));
     }
 
     /** What makes an announcement unusable; empty when it is fine. Checkpoints are keyed by policy name. */

@@ -2,14 +2,11 @@ package dev.odpo.generator;
 
 import dev.odpo.events.Prompt;
 import dev.odpo.kafka.ConsumerLoop;
-import dev.odpo.kafka.DeadLetters;
 import dev.odpo.kafka.RecordCheck;
 import dev.odpo.kafka.Service;
-import dev.odpo.kafka.Topics;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,12 +27,8 @@ public final class Generator implements Service {
     }
 
     public static Generator create(GeneratorConfig config) {
-        Topics topics = config.kafka().topics();
-        DeadLetters deadLetters = DeadLetters.create(SERVICE, topics, config.kafka());
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config.kafka().rawConsumer(config.groupId(), SERVICE));
-        ConsumerLoop<String, Prompt> loop = new ConsumerLoop<>(SERVICE, topics.prompts(), consumer, deadLetters,
-                (key, prompt) -> problems(key, prompt, config.maxPromptChars()), Generator::accept);
-        return new Generator(loop.closeWhenStopped(deadLetters));
+        return new Generator(ConsumerLoop.forService(SERVICE, config.kafka(), config.kafka().topics().prompts(),
+                config.groupId(), (key, prompt) -> problems(key, prompt, config.maxPromptChars()), Generator::accept));
     }
 
     /** What makes a prompt unusable; empty when it is fine. */

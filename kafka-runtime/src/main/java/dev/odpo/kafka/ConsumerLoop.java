@@ -1,5 +1,7 @@
 package dev.odpo.kafka;
 
+import dev.odpo.kafka.config.KafkaSettings;
+import dev.odpo.registry.serde.RegistryUnavailableException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,12 +15,12 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import dev.odpo.registry.serde.RegistryUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +80,17 @@ public final class ConsumerLoop<K, V> implements Service {
         this.check = check;
         this.handler = handler;
         this.pollTimeout = pollTimeout;
+    }
+
+    /**
+     * A service's loop over one topic with everything it owns: a consumer in {@code groupId} and a
+     * dead-letter publisher, both closed when the loop stops.
+     */
+    public static <K, V> ConsumerLoop<K, V> forService(String service, KafkaSettings kafka, Topic<K, V> topic,
+                                                       String groupId, RecordCheck<K, V> check, Handler<K, V> handler) {
+        DeadLetters deadLetters = DeadLetters.create(service, kafka.topics(), kafka);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.rawConsumer(groupId, service));
+        return new ConsumerLoop<>(service, topic, consumer, deadLetters, check, handler).closeWhenStopped(deadLetters);
     }
 
     @Override

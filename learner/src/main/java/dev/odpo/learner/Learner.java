@@ -2,14 +2,11 @@ package dev.odpo.learner;
 
 import dev.odpo.events.PreferencePair;
 import dev.odpo.kafka.ConsumerLoop;
-import dev.odpo.kafka.DeadLetters;
 import dev.odpo.kafka.RecordCheck;
 import dev.odpo.kafka.Service;
-import dev.odpo.kafka.Topics;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +26,8 @@ public final class Learner implements Service {
     }
 
     public static Learner create(LearnerConfig config) {
-        Topics topics = config.kafka().topics();
-        DeadLetters deadLetters = DeadLetters.create(SERVICE, topics, config.kafka());
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config.kafka().rawConsumer(config.groupId(), SERVICE));
-        ConsumerLoop<String, PreferencePair> loop = new ConsumerLoop<>(SERVICE, topics.pairs(), consumer, deadLetters,
-                (key, pair) -> problems(key, pair, config.maxChars()), Learner::accept);
-        return new Learner(loop.closeWhenStopped(deadLetters));
+        return new Learner(ConsumerLoop.forService(SERVICE, config.kafka(), config.kafka().topics().pairs(),
+                config.groupId(), (key, pair) -> problems(key, pair, config.maxChars()), Learner::accept));
     }
 
     /** What makes a pair unusable for training; empty when it is fine. */

@@ -2,14 +2,11 @@ package dev.odpo.scorer;
 
 import dev.odpo.events.Sample;
 import dev.odpo.kafka.ConsumerLoop;
-import dev.odpo.kafka.DeadLetters;
 import dev.odpo.kafka.RecordCheck;
 import dev.odpo.kafka.Service;
-import dev.odpo.kafka.Topics;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +26,8 @@ public final class Scorer implements Service {
     }
 
     public static Scorer create(ScorerConfig config) {
-        Topics topics = config.kafka().topics();
-        DeadLetters deadLetters = DeadLetters.create(SERVICE, topics, config.kafka());
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config.kafka().rawConsumer(config.groupId(), SERVICE));
-        ConsumerLoop<String, Sample> loop = new ConsumerLoop<>(SERVICE, topics.samples(), consumer, deadLetters,
-                (key, sample) -> problems(key, sample, config.maxChars()), Scorer::accept);
-        return new Scorer(loop.closeWhenStopped(deadLetters));
+        return new Scorer(ConsumerLoop.forService(SERVICE, config.kafka(), config.kafka().topics().samples(),
+                config.groupId(), (key, sample) -> problems(key, sample, config.maxChars()), Scorer::accept));
     }
 
     /**
