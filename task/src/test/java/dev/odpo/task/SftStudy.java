@@ -16,7 +16,7 @@ import java.util.Random;
 /**
  * A study driver (not a test): trains one π0 variant and prints its gold figures by kind.
  * {@code java -cp ... dev.odpo.task.SftStudy hidden layers heads steps batch lr warmup mix demos [evalN [proxy]]}
- * with mix = standard | perfect. Used to pick {@link WarmStart.Spec#standard()}; see docs/task.md.
+ * with mix = standard | perfect | six comma-separated fractions. Used to pick {@link WarmStart.Spec#standard()}; see docs/task.md.
  */
 public final class SftStudy {
     public static void main(String[] a) throws Exception {
@@ -31,7 +31,14 @@ public final class SftStudy {
         DemonstrationMix mix = switch (a[7]) {
             case "standard" -> DemonstrationMix.standard();
             case "perfect" -> DemonstrationMix.perfect();
-            default -> throw new IllegalArgumentException("unknown mix '" + a[7] + "'");
+            default -> {
+                // six fractions: correct, verbose correct, wrong, verbose wrong, refusal, malformed
+                double[] f = java.util.Arrays.stream(a[7].split(",")).mapToDouble(Double::parseDouble).toArray();
+                if (f.length != 6) {
+                    throw new IllegalArgumentException("unknown mix '" + a[7] + "': standard, perfect or six fractions");
+                }
+                yield new DemonstrationMix(f[0], f[1], f[2], f[3], f[4], f[5]);
+            }
         };
         int demos = Integer.parseInt(a[8]);
         int evalN = a.length > 9 ? Integer.parseInt(a[9]) : 200;
