@@ -37,7 +37,8 @@ class DemonstrationsTest {
         mix.asMap().forEach((b, f) -> assertThat(counts.getOrDefault(b, 0) / 3000.0).as(b.name()).isCloseTo(f,
                 org.assertj.core.data.Offset.offset(0.03)));
         double correctShare = demos.stream().filter(d -> gold.score(d.prompt(), d.response()).correct()).count() / 3000.0;
-        assertThat(correctShare).isBetween(0.45, 0.65);
+        // a mix: most demonstrations right, but a third of them wrong, refused or malformed
+        assertThat(correctShare).isBetween(0.55, 0.75);
     }
 
     @Test
