@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,11 +118,11 @@ public final class TopicAdmin implements AutoCloseable {
         Set<String> existing = call(admin.listTopics().names(), "list topics");
         List<String> present = topics.stream().map(Topic::name).filter(existing::contains).toList();
         Map<String, TopicDescription> descriptions = present.isEmpty() ? Map.of()
-                : call(admin.describeTopics(present).allTopicNames(), "describe topics");
+                : onceKnown(() -> admin.describeTopics(present).allTopicNames(), "describe topics");
         List<ConfigResource> resources = present.stream()
                 .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
         Map<ConfigResource, Config> configs = present.isEmpty() ? Map.of()
-                : call(admin.describeConfigs(resources).all(), "describe topic configs");
+                : onceKnown(() -> admin.describeConfigs(resources).all(), "describe topic configs");
         List<TopicState> states = new ArrayList<>();
         for (Topic<?, ?> t : topics) {
             TopicDescription d = descriptions.get(t.name());
@@ -141,6 +143,30 @@ public final class TopicAdmin implements AutoCloseable {
         }
         ConfigEntry e = config.get(name);
         return e == null || e.value() == null ? "" : e.value();
+    }
+
+    /**
+     * A describe right after creation may reach a broker whose metadata does not know the topic yet:
+     * retried while Kafka answers "unknown topic", for up to the admin timeout.
+     */
+    private static <T> T onceKnown(Supplier<KafkaFuture<T>> request, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (true) {
+            try {
+                return call(request.get(), what);
+            } catch (KafkaException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new KafkaException("interrupted while trying to " + what, ie);
+                }
+            }
+        }
     }
 
     private static <T> T call(KafkaFuture<T> future, String what) {

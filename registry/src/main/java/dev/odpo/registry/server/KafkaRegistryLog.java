@@ -24,6 +24,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -166,6 +167,26 @@ final class KafkaRegistryLog implements RegistryLog {
         return true;
     }
 
+    /** A describe call on a topic just created: retried while the broker answers "unknown topic", up to TIMEOUT. */
+    private static <T> T onceKnown(AdminCall<T> call) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return call.get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface AdminCall<T> {
+        T get() throws InterruptedException, ExecutionException, TimeoutException;
+    }
+
     private void ensureTopic() {
         try (Admin admin = Admin.create(clientConfig)) {
             int brokers = admin.describeCluster().nodes().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size();
@@ -180,14 +201,16 @@ final class KafkaRegistryLog implements RegistryLog {
                 }
             }
             ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-            Config config = admin.describeConfigs(List.of(res)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(res);
+            // Right after creation the broker's metadata may not know the topic yet: retry until it does.
+            Config config = onceKnown(() -> admin.describeConfigs(List.of(res)).all()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(res));
             String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
             if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT) || policy.contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
                 throw new IllegalStateException("schema topic " + topic + " has cleanup.policy=" + policy
                         + "; it must be compact only, or schemas would expire");
             }
-            Collection<?> parts = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .get(topic).partitions();
+            Collection<?> parts = onceKnown(() -> admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic).partitions());
             if (parts.size() != 1) {
                 throw new IllegalStateException("schema topic " + topic + " must have exactly 1 partition, has " + parts.size());
             }
