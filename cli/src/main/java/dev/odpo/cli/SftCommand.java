@@ -48,7 +48,7 @@ public final class SftCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Optimizer steps (default: 600).")
     Integer steps;
 
-    @Option(names = "--batch-size", description = "Demonstrations per step (default: 32).")
+    @Option(names = "--batch-size", description = "Demonstrations per step (default: 64).")
     Integer batchSize;
 
     @Option(names = "--learning-rate", description = "Peak AdamW learning rate (default: 0.002).")

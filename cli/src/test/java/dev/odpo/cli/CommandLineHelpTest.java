@@ -45,6 +45,17 @@ class CommandLineHelpTest {
     }
 
     @Test
+    void sftHelpStatesTheDefaultsPi0IsReallyTrainedWith() {
+        dev.odpo.task.WarmStart.Spec standard = dev.odpo.task.WarmStart.Spec.standard();
+        String help = CliRoundTripTest.odpo("sft", "--help").out();
+        assertThat(help).contains("Optimizer steps (default: " + standard.sft().steps() + ")",
+                "Demonstrations per step (default: " + standard.sft().batchSize() + ")",
+                "Model width (default: " + standard.hidden() + ")",
+                "Decoder layers (default: " + standard.layers() + ")",
+                "Number of SFT demonstrations (default: " + standard.demonstrations() + ")");
+    }
+
+    @Test
     void runRefusesAnUnknownService() {
         CliRoundTripTest.Result r = CliRoundTripTest.odpo("run", "teleporter");
         assertThat(r.code()).isEqualTo(2);
