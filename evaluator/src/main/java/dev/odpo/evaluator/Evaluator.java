@@ -3,8 +3,7 @@ package dev.odpo.evaluator;
 import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.kafka.ConsumerLoop;
 import dev.odpo.kafka.RecordCheck;
-import dev.odpo.kafka.Service;
-import java.time.Duration;
+import dev.odpo.kafka.LoopService;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * valid one. Loading the snapshot, verifying its sha256 and scoring it on held-out prompts are added by the
  * evaluation issue.
  */
-public final class Evaluator implements Service {
+public final class Evaluator implements LoopService {
 
     private static final Logger log = LoggerFactory.getLogger(Evaluator.class);
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -53,17 +52,7 @@ public final class Evaluator implements Service {
     }
 
     @Override
-    public void run() {
-        loop.run();
-    }
-
-    @Override
-    public void stop() {
-        loop.stop();
-    }
-
-    @Override
-    public boolean awaitStopped(Duration timeout) throws InterruptedException {
-        return loop.awaitStopped(timeout);
+    public ConsumerLoop<String, CheckpointAnnouncement> loop() {
+        return loop;
     }
 }

@@ -3,8 +3,7 @@ package dev.odpo.generator;
 import dev.odpo.events.Prompt;
 import dev.odpo.kafka.ConsumerLoop;
 import dev.odpo.kafka.RecordCheck;
-import dev.odpo.kafka.Service;
-import java.time.Duration;
+import dev.odpo.kafka.LoopService;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * id, empty or oversized text) and logs each valid prompt. Sampling responses with the current policy is
  * added by the generation issue; until then the generator only consumes and validates.
  */
-public final class Generator implements Service {
+public final class Generator implements LoopService {
 
     private static final Logger log = LoggerFactory.getLogger(Generator.class);
     static final String SERVICE = "generator";
@@ -47,25 +46,7 @@ public final class Generator implements Service {
     }
 
     @Override
-    public void run() {
-        loop.run();
-    }
-
-    @Override
-    public void stop() {
-        loop.stop();
-    }
-
-    @Override
-    public boolean awaitStopped(Duration timeout) throws InterruptedException {
-        return loop.awaitStopped(timeout);
-    }
-
-    public long handled() {
-        return loop.handled();
-    }
-
-    public long deadLettered() {
-        return loop.deadLettered();
+    public ConsumerLoop<String, Prompt> loop() {
+        return loop;
     }
 }

@@ -61,7 +61,7 @@ class GeneratorTest {
         }
 
         // Then the good ones are handled, the bad one dead-lettered, and the service stops cleanly.
-        await().atMost(Duration.ofSeconds(60)).until(() -> generator.handled() == 2 && generator.deadLettered() == 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> generator.loop().handled() == 2 && generator.loop().deadLettered() == 1);
         generator.stop();
         assertThat(generator.awaitStopped(Duration.ofSeconds(30))).isTrue();
         thread.join(10_000);

@@ -3,8 +3,7 @@ package dev.odpo.learner;
 import dev.odpo.events.PreferencePair;
 import dev.odpo.kafka.ConsumerLoop;
 import dev.odpo.kafka.RecordCheck;
-import dev.odpo.kafka.Service;
-import java.time.Duration;
+import dev.odpo.kafka.LoopService;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -14,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * Owns the learner's loop: consumes preference pairs, dead-letters the ones it cannot train on and logs
  * each valid one. Online DPO steps, checkpoints and their announcements are added by the learner issue.
  */
-public final class Learner implements Service {
+public final class Learner implements LoopService {
 
     private static final Logger log = LoggerFactory.getLogger(Learner.class);
     static final String SERVICE = "learner";
@@ -60,17 +59,7 @@ public final class Learner implements Service {
     }
 
     @Override
-    public void run() {
-        loop.run();
-    }
-
-    @Override
-    public void stop() {
-        loop.stop();
-    }
-
-    @Override
-    public boolean awaitStopped(Duration timeout) throws InterruptedException {
-        return loop.awaitStopped(timeout);
+    public ConsumerLoop<String, PreferencePair> loop() {
+        return loop;
     }
 }

@@ -3,8 +3,7 @@ package dev.odpo.scorer;
 import dev.odpo.events.Sample;
 import dev.odpo.kafka.ConsumerLoop;
 import dev.odpo.kafka.RecordCheck;
-import dev.odpo.kafka.Service;
-import java.time.Duration;
+import dev.odpo.kafka.LoopService;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -14,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * Owns the scorer's loop: consumes samples, dead-letters the ones it cannot use and logs each valid one.
  * Rewards (reward model, verifiers, length penalty) are added by the scoring issue.
  */
-public final class Scorer implements Service {
+public final class Scorer implements LoopService {
 
     private static final Logger log = LoggerFactory.getLogger(Scorer.class);
     static final String SERVICE = "scorer";
@@ -59,17 +58,7 @@ public final class Scorer implements Service {
     }
 
     @Override
-    public void run() {
-        loop.run();
-    }
-
-    @Override
-    public void stop() {
-        loop.stop();
-    }
-
-    @Override
-    public boolean awaitStopped(Duration timeout) throws InterruptedException {
-        return loop.awaitStopped(timeout);
+    public ConsumerLoop<String, Sample> loop() {
+        return loop;
     }
 }
