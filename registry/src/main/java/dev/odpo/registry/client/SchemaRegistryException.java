@@ -44,6 +44,11 @@ public class SchemaRegistryException extends RuntimeException {
         return errorCode >= 1000 ? errorCode / 100 : errorCode;
     }
 
+    /** The registry could not be reached or failed on its side (5xx): the request, not the data, should be retried. */
+    public boolean isUnavailable() {
+        return errorCode == UNREACHABLE || httpStatus() >= 500;
+    }
+
     @Override
     public String toString() {
         return getClass().getSimpleName() + " (error_code " + errorCode + "): " + getMessage();

@@ -69,7 +69,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         try {
             reader = readers.get(id, this::readerFor);
         } catch (SchemaRegistryException e) {
-            if (unavailable(e)) {
+            if (e.isUnavailable()) {
                 throw new RegistryUnavailableException("Cannot deserialize a record of topic " + topic + ": schema id " + id
                         + " could not be fetched, the registry is unavailable: " + e.getMessage(), e);
             }
@@ -93,10 +93,6 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
             throw new SerializationException("Cannot deserialize a record of topic " + topic + " as " + type.getSimpleName()
                     + " (schema id " + id + ", " + data.length + " bytes): corrupt Avro data: " + e, e);
         }
-    }
-
-    static boolean unavailable(SchemaRegistryException e) {
-        return e.errorCode() == SchemaRegistryException.UNREACHABLE || e.httpStatus() >= 500;
     }
 
     private SpecificDatumReader<T> readerFor(int id) {

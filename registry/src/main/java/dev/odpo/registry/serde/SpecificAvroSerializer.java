@@ -84,7 +84,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         try {
             plan = plans.get(new PlanKey(subject, schema), k -> plan(k.subject(), k.schema()));
         } catch (SchemaRegistryException e) {
-            if (SpecificAvroDeserializer.unavailable(e)) {
+            if (e.isUnavailable()) {
                 throw new RegistryUnavailableException("Cannot serialize " + schema.getFullName() + " to subject " + subject
                         + ": the registry is unavailable: " + e.getMessage(), e);
             }
