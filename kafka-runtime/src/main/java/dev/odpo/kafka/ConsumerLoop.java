@@ -150,6 +150,7 @@ public final class ConsumerLoop<K, V> implements Service {
             for (ConsumerRecord<byte[], byte[]> record : batch.records(partition)) {
                 try {
                     process(record);
+                    consumed.incrementAndGet();
                 } catch (RegistryUnavailableException e) {
                     log.warn("{}: schema registry unavailable while decoding {}[{}]@{} ({}); will retry",
                             service, record.topic(), record.partition(), record.offset(), e.getMessage());
@@ -188,7 +189,6 @@ public final class ConsumerLoop<K, V> implements Service {
     }
 
     private void process(ConsumerRecord<byte[], byte[]> raw) {
-        consumed.incrementAndGet();
         K key;
         V value;
         try {
@@ -203,8 +203,7 @@ public final class ConsumerLoop<K, V> implements Service {
             }
             value = topic.valueSerde().deserializer().deserialize(raw.topic(), raw.headers(), raw.value());
         } catch (RegistryUnavailableException e) {
-            consumed.decrementAndGet(); // it will be consumed again
-            throw e;
+            throw e; // not the record's fault: processBatch rewinds and retries it
         } catch (SerializationException e) {
             deadLetter(raw, e);
             return;
