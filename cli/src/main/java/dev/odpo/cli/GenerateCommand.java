@@ -3,7 +3,7 @@ package dev.odpo.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.odpo.model.Generation;
-import dev.odpo.model.Generator;
+import dev.odpo.model.Decoder;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.SamplingOptions;
 import dev.odpo.model.TextTokenizer;
@@ -114,7 +114,7 @@ public final class GenerateCommand implements Callable<Integer> {
             // a progress bar on stderr when a person is watching; none in pipes and tests
             try (ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("tokens")
                     .setInitialMax(maxNewTokens).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
-                gens = new Generator(m, tok).generateText(prompts, useChat, options, new Random(s),
+                gens = new Decoder(m, tok).generateText(prompts, useChat, options, new Random(s),
                         bar == null ? null : bar::stepTo);
             }
             double secs = (System.nanoTime() - t1) / 1e9;

@@ -1,7 +1,7 @@
 package dev.odpo.cli;
 
 import ai.djl.Device;
-import dev.odpo.model.Generator;
+import dev.odpo.model.Decoder;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.SamplingOptions;
 import dev.odpo.model.TextTokenizer;
@@ -118,7 +118,7 @@ public final class SftCommand implements Callable<Integer> {
         if (evalPrompts > 0) {
             var eval = TaskSuite.standard().evaluationSet(evalPrompts);
             try (TextTokenizer tok = TextTokenizer.load(dir); LlamaModel m = LlamaModel.load(dir, Device.cpu())) {
-                Generator g = new Generator(m, tok);
+                Decoder g = new Decoder(m, tok);
                 long t0 = System.nanoTime();
                 GoldEvaluation.Report greedy = GoldEvaluation.run(g, tok, eval, SamplingOptions.greedy(64), new Random(1), 50);
                 GoldEvaluation.Report t1 = GoldEvaluation.run(g, tok, eval, SamplingOptions.sampled(64, 1.0, 0, 1.0), new Random(2), 50);

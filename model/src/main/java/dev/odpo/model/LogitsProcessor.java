@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Rewrites one row's next-token logits in place before sampling. Processors compose with
- * {@link #andThen}; the {@link Generator} applies, in order: the model mix, then the user's processors,
+ * {@link #andThen}; the {@link Decoder} applies, in order: the model mix, then the user's processors,
  * then temperature, top-k and top-p from {@link SamplingOptions}. Filtered-out tokens get -∞.
  */
 @FunctionalInterface

@@ -73,7 +73,7 @@ class HfCrossCheckTest {
 
       // both prompts in one left-padded batch must give HF's unbatched greedy continuations
       List<int[]> prompts = HfReference.rows(exp.get("prompts"));
-      List<Generation> gens = new Generator(m, null).generate(prompts, SamplingOptions.greedy(12), new Random(0));
+      List<Generation> gens = new Decoder(m, null).generate(prompts, SamplingOptions.greedy(12), new Random(0));
       for (int r = 0; r < prompts.size(); r++) {
         assertThat(gens.get(r).tokens()).as("greedy continuation of prompt " + r)
             .containsExactly(HfReference.ints(exp.get("greedy").get(r)));

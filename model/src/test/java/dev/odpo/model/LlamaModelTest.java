@@ -98,7 +98,7 @@ class LlamaModelTest {
   void kvCacheGenerationEqualsFullRecomputation() {
     try (LlamaModel m = randomized(qwenGqa(), 2)) {
       List<int[]> prompts = List.of(new int[] {1, 7, 3}, new int[] {1, 9, 4, 22, 31, 8}, new int[] {1});
-      List<Generation> cached = new Generator(m, null).generate(prompts, SamplingOptions.greedy(10), new Random(0));
+      List<Generation> cached = new Decoder(m, null).generate(prompts, SamplingOptions.greedy(10), new Random(0));
       for (int r = 0; r < prompts.size(); r++) {
         // full recomputation, one unpadded row, no cache: argmax of the last position each step
         List<Integer> seq = new ArrayList<>();

@@ -139,7 +139,7 @@ class ModelBenchmark {
       for (int i = 0; i < s.decodeBatch(); i++) {
         prompts.add(rng.ints(s.prompt(), 1, s.vocab()).toArray());
       }
-      Generator g = new Generator(m, null);
+      Decoder g = new Decoder(m, null);
       int reps = Math.max(2, s.repeats() / 2);
       double[] cached = new double[reps];
       double[] full = new double[reps];

@@ -1,7 +1,7 @@
 package dev.odpo.task;
 
 import dev.odpo.model.Generation;
-import dev.odpo.model.Generator;
+import dev.odpo.model.Decoder;
 import dev.odpo.model.SamplingOptions;
 import dev.odpo.model.TextTokenizer;
 
@@ -42,7 +42,7 @@ public final class GoldEvaluation {
     }
 
     /** Samples one response per prompt (in batches) and scores it. */
-    public static Report run(Generator generator, TextTokenizer tokenizer, List<TaskPrompt> prompts,
+    public static Report run(Decoder generator, TextTokenizer tokenizer, List<TaskPrompt> prompts,
                              SamplingOptions sampling, Random rng, int batchSize) {
         GoldReward gold = new GoldReward();
         List<Rollout> rollouts = new ArrayList<>(prompts.size());

@@ -1,7 +1,7 @@
 package dev.odpo.task;
 
 import dev.odpo.model.Generation;
-import dev.odpo.model.Generator;
+import dev.odpo.model.Decoder;
 import dev.odpo.model.SamplingOptions;
 import dev.odpo.model.TextTokenizer;
 
@@ -24,7 +24,7 @@ public final class ProxyPairs {
      * @param samplesPerPrompt k responses drawn per prompt (≥ 2)
      * @param maxNewTokens     response length cap
      */
-    public static List<LabeledPair> sample(Generator policy, TextTokenizer tok, TaskSuite suite, int prompts,
+    public static List<LabeledPair> sample(Decoder policy, TextTokenizer tok, TaskSuite suite, int prompts,
                                            int samplesPerPrompt, int maxNewTokens, long seed, StepListener listener) {
         if (samplesPerPrompt < 2) {
             throw new IllegalArgumentException("need at least 2 samples per prompt, got " + samplesPerPrompt);

@@ -1,7 +1,7 @@
 package dev.odpo.task;
 
 import ai.djl.Device;
-import dev.odpo.model.Generator;
+import dev.odpo.model.Decoder;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.RewardModel;
 import dev.odpo.model.TextTokenizer;
@@ -64,7 +64,7 @@ public final class TaskRewardModel {
         List<LabeledPair> pairs;
         try (TextTokenizer tok = TextTokenizer.load(policyDir);
              LlamaModel policy = LlamaModel.load(policyDir, Device.cpu())) {
-            pairs = ProxyPairs.sample(new Generator(policy, tok), tok, suite, prompts, samplesPerPrompt, 48,
+            pairs = ProxyPairs.sample(new Decoder(policy, tok), tok, suite, prompts, samplesPerPrompt, 48,
                     options.seed(), sampling);
         }
         if (pairs.size() < 10) {

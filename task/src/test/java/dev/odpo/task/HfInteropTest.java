@@ -4,7 +4,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.odpo.model.Generation;
-import dev.odpo.model.Generator;
+import dev.odpo.model.Decoder;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.SamplingOptions;
 import dev.odpo.model.TextTokenizer;
@@ -44,7 +44,7 @@ class HfInteropTest {
                      .modelConfig(), Device.cpu(), 3)) {
             m.save(model);
             promptIds = ChatEncoding.prompt(tok, prompt);
-            Generation g = new Generator(m, tok).generate(List.of(promptIds), SamplingOptions.greedy(12), new Random(0)).get(0);
+            Generation g = new Decoder(m, tok).generate(List.of(promptIds), SamplingOptions.greedy(12), new Random(0)).get(0);
             ours = new ArrayList<>();
             for (int t : g.tokens()) {
                 ours.add(t);

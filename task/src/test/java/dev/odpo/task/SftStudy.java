@@ -1,7 +1,7 @@
 package dev.odpo.task;
 
 import ai.djl.Device;
-import dev.odpo.model.Generator;
+import dev.odpo.model.Decoder;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.SamplingOptions;
 import dev.odpo.model.TextTokenizer;
@@ -70,7 +70,7 @@ public final class SftStudy {
                 spec.modelConfig().parameterCount(), r.seconds(), 1000 * r.seconds() / steps, r.firstMean(10), r.lastMean(10));
         List<TaskPrompt> eval = suite.evaluationSet(evalN);
         try (TextTokenizer tok = TextTokenizer.load(dir); LlamaModel m = LlamaModel.load(dir, Device.cpu())) {
-            Generator gen = new Generator(m, tok);
+            Decoder gen = new Decoder(m, tok);
             long t0 = System.nanoTime();
             GoldEvaluation.Report g = GoldEvaluation.run(gen, tok, eval, SamplingOptions.greedy(64), new Random(1), 50);
             GoldEvaluation.Report s = GoldEvaluation.run(gen, tok, eval, SamplingOptions.sampled(64, 1.0, 0, 1.0), new Random(2), 50);

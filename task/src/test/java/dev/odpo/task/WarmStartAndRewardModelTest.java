@@ -1,7 +1,7 @@
 package dev.odpo.task;
 
 import ai.djl.Device;
-import dev.odpo.model.Generator;
+import dev.odpo.model.Decoder;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.RewardModel;
 import dev.odpo.model.SamplingOptions;
@@ -65,11 +65,11 @@ class WarmStartAndRewardModelTest {
     void sftLowersLossAndRaisesGoldAccuracyOverAnUntrainedModel() {
         assertThat(sft.losses()).hasSize(200);
         assertThat(sft.lastMean(20)).isLessThan(sft.firstMean(5) * 0.5);
-        GoldEvaluation.Report trained = GoldEvaluation.run(new Generator(policy, tok), tok, eval,
+        GoldEvaluation.Report trained = GoldEvaluation.run(new Decoder(policy, tok), tok, eval,
                 SamplingOptions.greedy(40), new Random(1), 48);
         GoldEvaluation.Report untrained;
         try (LlamaModel random = LlamaModel.random(TINY.modelConfig(), Device.cpu(), 7)) {
-            untrained = GoldEvaluation.run(new Generator(random, tok), tok, eval, SamplingOptions.greedy(40), new Random(1), 48);
+            untrained = GoldEvaluation.run(new Decoder(random, tok), tok, eval, SamplingOptions.greedy(40), new Random(1), 48);
         }
         System.out.println("untrained: " + untrained.summary());
         System.out.println("tiny pi0, greedy: " + trained.summary());
@@ -82,7 +82,7 @@ class WarmStartAndRewardModelTest {
 
     @Test
     void pi0AtTemperatureOneIsDiverse() {
-        Generator gen = new Generator(policy, tok);
+        Decoder gen = new Decoder(policy, tok);
         GoldEvaluation.Report t1 = GoldEvaluation.run(gen, tok, eval, SamplingOptions.sampled(40, 1.0, 0, 1.0),
                 new Random(2), 48);
         System.out.println("tiny pi0, T=1: " + t1.summary());
@@ -158,7 +158,7 @@ class WarmStartAndRewardModelTest {
     @Test
     void proxyPairsFromPi0SamplesPreferTheGoldBetterResponse() {
         TaskSuite suite = TaskSuite.standard();
-        List<LabeledPair> pairs = ProxyPairs.sample(new Generator(policy, tok), tok, suite, 24, 4, 40, 3, StepListener.NONE);
+        List<LabeledPair> pairs = ProxyPairs.sample(new Decoder(policy, tok), tok, suite, 24, 4, 40, 3, StepListener.NONE);
         GoldReward gold = new GoldReward();
         assertThat(pairs).isNotEmpty();
         List<TaskPrompt> rl = suite.prompts(Split.RL, 24, 3);

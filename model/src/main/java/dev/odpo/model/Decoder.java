@@ -16,12 +16,12 @@ import java.util.Set;
  * <p>Prompts are left-padded into one batch, prefilled once, then decoded one token per step for all rows;
  * finished rows keep stepping with a masked pad token until every row is done. Next-token logits are a
  * weighted sum of one or more models' logits, z = Σ wᵢ·zᵢ, so PILAF's π⁺ ((1+β)·z_θ − β·z_ref) and π⁻
- * ((1−β)·z_θ + β·z_ref) (Feng et al. 2025, eq. 9) are {@link #pilaf} generators. The reported log-prob is
+ * ((1−β)·z_θ + β·z_ref) (Feng et al. 2025, eq. 9) are {@link #pilaf} decoders. The reported log-prob is
  * always the first model's (the policy's) own log π(y|x).
  *
  * <p>All randomness comes from the {@link Random} passed in: same seed, same samples.
  */
-public final class Generator {
+public final class Decoder {
 
   /** A model and its weight in the logit mix. */
   public record Component(LlamaModel model, double weight) {}
@@ -37,7 +37,7 @@ public final class Generator {
    * @param tokenizer  for decoded text and stop strings; may be null (then text is null)
    * @param processor  extra logits processing before temperature/top-k/top-p; may be null
    */
-  public Generator(List<Component> components, TextTokenizer tokenizer, LogitsProcessor processor) {
+  public Decoder(List<Component> components, TextTokenizer tokenizer, LogitsProcessor processor) {
     if (components.isEmpty()) {
       throw new IllegalArgumentException("at least one model is needed");
     }
@@ -62,7 +62,7 @@ public final class Generator {
   }
 
   /** A generator for one policy. */
-  public Generator(LlamaModel policy, TextTokenizer tokenizer) {
+  public Decoder(LlamaModel policy, TextTokenizer tokenizer) {
     this(List.of(new Component(policy, 1.0)), tokenizer, null);
   }
 
@@ -70,11 +70,11 @@ public final class Generator {
    * PILAF's interpolated (plus=false: (1−β)·z_θ + β·z_ref) or extrapolated (plus=true: (1+β)·z_θ − β·z_ref)
    * sampler.
    */
-  public static Generator pilaf(LlamaModel policy, LlamaModel reference, double beta, boolean plus,
+  public static Decoder pilaf(LlamaModel policy, LlamaModel reference, double beta, boolean plus,
                                 TextTokenizer tokenizer) {
     double wt = plus ? 1 + beta : 1 - beta;
     double wr = plus ? -beta : beta;
-    return new Generator(List.of(new Component(policy, wt), new Component(reference, wr)), tokenizer, null);
+    return new Decoder(List.of(new Component(policy, wt), new Component(reference, wr)), tokenizer, null);
   }
 
   /** Token ids that end a sequence (config's eos_token_id plus the tokenizer's EOS). */

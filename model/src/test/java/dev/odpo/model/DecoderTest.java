@@ -12,7 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class GeneratorTest {
+class DecoderTest {
 
   static final List<int[]> PROMPTS = List.of(new int[] {1, 7, 3}, new int[] {1, 9, 4, 22, 31}, new int[] {1});
 
@@ -27,7 +27,7 @@ class GeneratorTest {
   @Test
   void sameSeedSameSamplesOtherSeedOtherSamples() {
     try (LlamaModel m = model(1)) {
-      Generator g = new Generator(m, null);
+      Decoder g = new Decoder(m, null);
       List<Generation> a = g.generate(PROMPTS, sampled(), new Random(42));
       List<Generation> b = g.generate(PROMPTS, sampled(), new Random(42));
       List<Generation> c = g.generate(PROMPTS, sampled(), new Random(43));
@@ -44,7 +44,7 @@ class GeneratorTest {
   @Test
   void reportedLogProbIsThePolicysSequenceLogProb() {
     try (LlamaModel m = model(2); NDManager s = m.newStepManager()) {
-      List<Generation> gens = new Generator(m, null).generate(PROMPTS, SamplingOptions.sampled(6, 0.7, 20, 0.9),
+      List<Generation> gens = new Decoder(m, null).generate(PROMPTS, SamplingOptions.sampled(6, 0.7, 20, 0.9),
           new Random(3));
       TokenBatch batch = TokenBatch.of(s, PROMPTS, gens.stream().map(Generation::tokens).toList(), 0);
       float[] lp = SequenceLogProbs.of(m.logits(batch.inputIds(), batch.attentionMask()), batch).summed().toFloatArray();
@@ -57,7 +57,7 @@ class GeneratorTest {
   @Test
   void topKOfOneIsGreedy() {
     try (LlamaModel m = model(4)) {
-      Generator g = new Generator(m, null);
+      Decoder g = new Decoder(m, null);
       List<Generation> greedy = g.generate(PROMPTS, SamplingOptions.greedy(8), new Random(0));
       List<Generation> k1 = g.generate(PROMPTS, SamplingOptions.sampled(8, 1.3, 1, 1.0), new Random(5));
       for (int r = 0; r < PROMPTS.size(); r++) {
@@ -70,15 +70,15 @@ class GeneratorTest {
   void pilafMixesPolicyAndReferenceLogits() {
     try (LlamaModel policy = model(5); LlamaModel ref = model(6); LlamaModel same = policy.copy()) {
       // β = 0, or a reference equal to the policy, leaves the policy's distribution: same draws
-      List<Generation> plain = new Generator(policy, null).generate(PROMPTS, sampled(), new Random(9));
-      List<Generation> beta0 = Generator.pilaf(policy, ref, 0.0, true, null).generate(PROMPTS, sampled(), new Random(9));
-      List<Generation> selfRef = Generator.pilaf(policy, same, 0.5, false, null).generate(PROMPTS, sampled(), new Random(9));
+      List<Generation> plain = new Decoder(policy, null).generate(PROMPTS, sampled(), new Random(9));
+      List<Generation> beta0 = Decoder.pilaf(policy, ref, 0.0, true, null).generate(PROMPTS, sampled(), new Random(9));
+      List<Generation> selfRef = Decoder.pilaf(policy, same, 0.5, false, null).generate(PROMPTS, sampled(), new Random(9));
       for (int r = 0; r < PROMPTS.size(); r++) {
         assertThat(beta0.get(r).tokens()).containsExactly(plain.get(r).tokens());
         assertThat(selfRef.get(r).tokens()).containsExactly(plain.get(r).tokens());
       }
       // greedy π⁺ with β = 1 is argmax(2·z_θ − z_ref): check the first token by hand
-      List<Generation> plus = Generator.pilaf(policy, ref, 1.0, true, null)
+      List<Generation> plus = Decoder.pilaf(policy, ref, 1.0, true, null)
           .generate(List.of(PROMPTS.get(1)), SamplingOptions.greedy(1), new Random(0));
       long[][] row = {Arrays.stream(PROMPTS.get(1)).asLongStream().toArray()};
       float[] zt = LlamaModelTest.logits(policy, row, null);
@@ -105,7 +105,7 @@ class GeneratorTest {
       l[want] = 0f;
     };
     try (LlamaModel m = LlamaModel.random(c, Device.cpu(), 1); TextTokenizer tok = TextTokenizer.load(dir)) {
-      Generator g = new Generator(List.of(new Generator.Component(m, 1.0)), tok, forced);
+      Decoder g = new Decoder(List.of(new Decoder.Component(m, 1.0)), tok, forced);
       Generation eos = g.generate(List.of(new int[] {1}), sampled().withStopStrings(List.of()), new Random(1)).get(0);
       assertThat(eos.tokens()).containsExactly(script);
       assertThat(eos.finishReason()).isEqualTo("eos");
@@ -130,7 +130,7 @@ class GeneratorTest {
     LlamaConfig c = new LlamaConfig("LlamaForCausalLM", TinyTokenizer.vocabSize(), 32, 48, 2, 4, 2, 8, 1e-6,
         10000.0, 1.0, 128, true, false, 0, 1, List.of(2), 0);
     try (LlamaModel m = LlamaModel.random(c, Device.cpu(), 1); TextTokenizer tok = TextTokenizer.load(dir)) {
-      Generator g = new Generator(m, tok);
+      Decoder g = new Decoder(m, tok);
       Generation chat = g.generateText(List.of("hello world"), true, SamplingOptions.greedy(4), new Random(1)).get(0);
       // the template writes its own BOS: no second one in front
       assertThat(chat.promptTokens()).containsExactly(tok.encode("<s>user : hello world </s> <s>assistant :", false));
@@ -169,7 +169,7 @@ class GeneratorTest {
   @Test
   void repeatedGenerationDoesNotLeakNativeMemory() {
     try (LlamaModel m = model(7)) {
-      Generator g = new Generator(m, null);
+      Decoder g = new Decoder(m, null);
       SamplingOptions forty = SamplingOptions.sampled(40, 0.9, 0, 1.0);
       g.generate(PROMPTS, forty, new Random(1));
       int before = m.manager().getManagedArrays().size();
