@@ -1,12 +1,13 @@
 package dev.odpo.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import dev.odpo.model.Generation;
-import dev.odpo.model.Decoder;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.SamplingOptions;
 import dev.odpo.model.TextTokenizer;
+import dev.odpo.policy.Devices;
+import dev.odpo.policy.Policy;
+import dev.odpo.policy.PromptEncoding;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,17 +86,10 @@ public final class GenerateCommand implements Callable<Integer> {
             return 2;
         }
         Device dev;
-        if (device.equalsIgnoreCase("cpu")) {
-            dev = Device.cpu();
-        } else if (device.equalsIgnoreCase("gpu")) {
-            if (Engine.getEngine("PyTorch").getGpuCount() == 0) {
-                err.println("odpo generate: no GPU visible to DJL's PyTorch engine (CPU native library loaded); "
-                        + "see docs/model.md 'GPU' for the CUDA setup");
-                return 2;
-            }
-            dev = Device.gpu();
-        } else {
-            err.println("odpo generate: --device must be cpu or gpu, got '" + device + "'");
+        try {
+            dev = Devices.parse(device);
+        } catch (IllegalArgumentException e) {
+            err.println("odpo generate: --device: " + e.getMessage());
             return 2;
         }
         long s = seed != null ? seed : new Random().nextLong();
@@ -104,8 +98,11 @@ public final class GenerateCommand implements Callable<Integer> {
                 : SamplingOptions.sampled(maxNewTokens, temperature, topK, topP)).withStopStrings(stops);
         err.println("loading " + model + " ...");
         long t0 = System.nanoTime();
-        try (LlamaModel m = LlamaModel.load(model, dev); TextTokenizer tok = TextTokenizer.load(model)) {
-            boolean useChat = chat != null ? chat : tok.hasChatTemplate();
+        try (Policy policy = Policy.load(model, dev)) {
+            LlamaModel m = policy.model();
+            TextTokenizer tok = policy.tokenizer();
+            PromptEncoding encoding = chat != null ? PromptEncoding.of(tok, chat) : policy.encoding();
+            boolean useChat = encoding.usesChatTemplate();
             err.printf("loaded %s (%,d parameters) in %.1f s; %s, %s, seed %d%n", m.config().architecture(),
                     m.config().parameterCount(), (System.nanoTime() - t0) / 1e9,
                     useChat ? "chat template" : "raw prompt", temperature == 0 ? "greedy" : "sampled", s);
@@ -114,7 +111,7 @@ public final class GenerateCommand implements Callable<Integer> {
             // a progress bar on stderr when a person is watching; none in pipes and tests
             try (ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("tokens")
                     .setInitialMax(maxNewTokens).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
-                gens = new Decoder(m, tok).generateText(prompts, useChat, options, new Random(s),
+                gens = policy.decoder().generate(prompts.stream().map(encoding::prompt).toList(), options, new Random(s),
                         bar == null ? null : bar::stepTo);
             }
             double secs = (System.nanoTime() - t1) / 1e9;

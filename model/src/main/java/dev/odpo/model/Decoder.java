@@ -82,33 +82,6 @@ public final class Decoder {
     return Set.copyOf(eosIds);
   }
 
-  /**
-   * Generates from text prompts: each is encoded with the tokenizer, or first wrapped as one user message in
-   * the model's chat template when {@code chat} is true.
-   */
-  public List<Generation> generateText(List<String> prompts, boolean chat, SamplingOptions options, Random rng) {
-    return generateText(prompts, chat, options, rng, null);
-  }
-
-  /** As {@link #generateText(List, boolean, SamplingOptions, Random)}, reporting each decoding step. */
-  public List<Generation> generateText(List<String> prompts, boolean chat, SamplingOptions options, Random rng,
-                                       java.util.function.IntConsumer onStep) {
-    if (tokenizer == null) {
-      throw new IllegalStateException("text prompts need a tokenizer");
-    }
-    List<int[]> ids = new ArrayList<>();
-    for (String p : prompts) {
-      int[] enc = chat
-          ? tokenizer.encode(tokenizer.applyChatTemplate(List.of(new TextTokenizer.Message("user", p)), true), false)
-          : tokenizer.encode(p);
-      if (enc.length == 0 && tokenizer.bosId() >= 0) {
-        enc = new int[] {tokenizer.bosId()};
-      }
-      ids.add(enc);
-    }
-    return generate(ids, options, rng, onStep);
-  }
-
   /** Generates one continuation per prompt. */
   public List<Generation> generate(List<int[]> prompts, SamplingOptions options, Random rng) {
     return generate(prompts, options, rng, null);

@@ -125,23 +125,6 @@ class DecoderTest {
   }
 
   @Test
-  void generatesFromTextThroughTheChatTemplate(@TempDir Path dir) throws Exception {
-    TinyTokenizer.write(dir, TextTokenizerTest.CHATML, true);   // add_bos_token: raw prompts get a BOS
-    LlamaConfig c = new LlamaConfig("LlamaForCausalLM", TinyTokenizer.vocabSize(), 32, 48, 2, 4, 2, 8, 1e-6,
-        10000.0, 1.0, 128, true, false, 0, 1, List.of(2), 0);
-    try (LlamaModel m = LlamaModel.random(c, Device.cpu(), 1); TextTokenizer tok = TextTokenizer.load(dir)) {
-      Decoder g = new Decoder(m, tok);
-      Generation chat = g.generateText(List.of("hello world"), true, SamplingOptions.greedy(4), new Random(1)).get(0);
-      // the template writes its own BOS: no second one in front
-      assertThat(chat.promptTokens()).containsExactly(tok.encode("<s>user : hello world </s> <s>assistant :", false));
-      assertThat(chat.promptTokens()[1]).isNotEqualTo(1);
-      assertThat(chat.text()).isEqualTo(tok.decode(chat.tokens()));
-      Generation raw = g.generateText(List.of("hello world"), false, SamplingOptions.greedy(4), new Random(1)).get(0);
-      assertThat(raw.promptTokens()).containsExactly(1, TinyTokenizer.id("hello"), TinyTokenizer.id("world"));
-    }
-  }
-
-  @Test
   void logitsProcessorsFilterAsSpecified() {
     float[] l = {2f, 1f, 0f, -1f, 3f};
     float[] k = l.clone();

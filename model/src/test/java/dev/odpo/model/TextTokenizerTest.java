@@ -9,10 +9,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TextTokenizerTest {
+public class TextTokenizerTest {
 
   /** In the style of Qwen2's template: whitespace control, attribute access, loop variables. */
-  static final String CHATML = """
+  public static final String CHATML = """
       {%- for message in messages %}
       {{- '<s>' + message.role + ' : ' + message['content'] + ' </s>' }}{% if not loop.last %} {% endif %}
       {%- endfor %}

@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Writes a word-level HF tokenizer.json (+ tokenizer_config.json) that tests can load offline. */
-final class TinyTokenizer {
+public final class TinyTokenizer {
 
-  static final List<String> SPECIAL = List.of("<pad>", "<s>", "</s>", "<unk>");
+  public static final List<String> SPECIAL = List.of("<pad>", "<s>", "</s>", "<unk>");
   static final List<String> WORDS = List.of("user", "assistant", "system", ":", "hello", "world", "the", "cat",
       "sat", "on", "mat", "a", "dog", "ran", "fast", "slow", "red", "blue", "green", "one", "two", "three", "four",
       "five", "six", "seven", "eight", "nine", "ten", "yes", "no", "maybe", "good", "bad", "big", "small", "up",
@@ -18,20 +18,20 @@ final class TinyTokenizer {
 
   private TinyTokenizer() {}
 
-  static int vocabSize() {
+  public static int vocabSize() {
     return SPECIAL.size() + WORDS.size();
   }
 
-  static int id(String word) {
+  public static int id(String word) {
     int i = SPECIAL.indexOf(word);
     return i >= 0 ? i : SPECIAL.size() + WORDS.indexOf(word);
   }
 
-  static void write(Path dir, String chatTemplate) throws IOException {
+  public static void write(Path dir, String chatTemplate) throws IOException {
     write(dir, chatTemplate, false);
   }
 
-  static void write(Path dir, String chatTemplate, boolean addBos) throws IOException {
+  public static void write(Path dir, String chatTemplate, boolean addBos) throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.createObjectNode();
     root.put("version", "1.0");

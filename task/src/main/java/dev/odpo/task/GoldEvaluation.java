@@ -1,5 +1,6 @@
 package dev.odpo.task;
 
+import dev.odpo.policy.PromptEncoding;
 import dev.odpo.model.Generation;
 import dev.odpo.model.Decoder;
 import dev.odpo.model.SamplingOptions;
@@ -48,7 +49,7 @@ public final class GoldEvaluation {
         List<Rollout> rollouts = new ArrayList<>(prompts.size());
         for (int from = 0; from < prompts.size(); from += batchSize) {
             List<TaskPrompt> chunk = prompts.subList(from, Math.min(prompts.size(), from + batchSize));
-            List<int[]> ids = chunk.stream().map(p -> ChatEncoding.prompt(tokenizer, p.text())).toList();
+            List<int[]> ids = chunk.stream().map(p -> PromptEncoding.of(tokenizer).prompt(p.text())).toList();
             List<Generation> out = generator.generate(ids, sampling, rng);
             for (int i = 0; i < chunk.size(); i++) {
                 String text = out.get(i).text();

@@ -1,5 +1,6 @@
 package dev.odpo.task;
 
+import dev.odpo.policy.PromptEncoding;
 import dev.odpo.model.Generation;
 import dev.odpo.model.Decoder;
 import dev.odpo.model.SamplingOptions;
@@ -39,7 +40,7 @@ public final class ProxyPairs {
             List<TaskPrompt> chunk = ps.subList(from, Math.min(ps.size(), from + perBatch));
             List<int[]> ids = new ArrayList<>();
             for (TaskPrompt p : chunk) {
-                int[] pi = ChatEncoding.prompt(tok, p.text());
+                int[] pi = PromptEncoding.of(tok).prompt(p.text());
                 for (int k = 0; k < samplesPerPrompt; k++) {
                     ids.add(pi);
                 }

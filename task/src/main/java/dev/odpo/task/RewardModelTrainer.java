@@ -1,5 +1,6 @@
 package dev.odpo.task;
 
+import dev.odpo.policy.PromptEncoding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
@@ -57,8 +58,8 @@ public final class RewardModelTrainer {
         for (int from = 0; from < pairs.size(); from += batchSize) {
             List<LabeledPair> chunk = pairs.subList(from, Math.min(pairs.size(), from + batchSize));
             List<int[]> seqs = new ArrayList<>();
-            chunk.forEach(p -> seqs.add(ChatEncoding.sequence(tok, p.prompt(), p.chosen())));
-            chunk.forEach(p -> seqs.add(ChatEncoding.sequence(tok, p.prompt(), p.rejected())));
+            chunk.forEach(p -> seqs.add(PromptEncoding.of(tok).sequence(p.prompt(), p.chosen())));
+            chunk.forEach(p -> seqs.add(PromptEncoding.of(tok).sequence(p.prompt(), p.rejected())));
             float[] s = rm.score(seqs);
             for (int i = 0; i < chunk.size(); i++) {
                 float c = s[i], r = s[i + chunk.size()];
@@ -78,8 +79,8 @@ public final class RewardModelTrainer {
         double before = accuracy(rm, tok, heldOut, evalBatch);
         List<int[]> chosen = new ArrayList<>(), rejected = new ArrayList<>();
         for (LabeledPair p : trainPairs) {
-            chosen.add(ChatEncoding.sequence(tok, p.prompt(), p.chosen()));
-            rejected.add(ChatEncoding.sequence(tok, p.prompt(), p.rejected()));
+            chosen.add(PromptEncoding.of(tok).sequence(p.prompt(), p.chosen()));
+            rejected.add(PromptEncoding.of(tok).sequence(p.prompt(), p.rejected()));
         }
         int stepsPerEpoch = (trainPairs.size() + options.batchSize() - 1) / options.batchSize();
         int total = stepsPerEpoch * options.epochs();

@@ -1,5 +1,6 @@
 package dev.odpo.task;
 
+import dev.odpo.policy.PromptEncoding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
@@ -67,8 +68,8 @@ public final class SftTrainer {
         List<int[]> prompts = new ArrayList<>(demos.size());
         List<int[]> responses = new ArrayList<>(demos.size());
         for (Demonstration d : demos) {
-            prompts.add(ChatEncoding.prompt(tokenizer, d.prompt().text()));
-            responses.add(ChatEncoding.response(tokenizer, d.response()));
+            prompts.add(PromptEncoding.of(tokenizer).prompt(d.prompt().text()));
+            responses.add(PromptEncoding.of(tokenizer).response(d.response()));
         }
         Random rnd = new Random(options.seed());
         List<Integer> order = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.odpo.task;
 
+import dev.odpo.policy.PromptEncoding;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,7 +44,7 @@ class HfInteropTest {
              LlamaModel m = LlamaModel.random(new WarmStart.Spec(32, 2, 4, 10, spec.suiteSeed(), spec.mix(), spec.sft(), 3)
                      .modelConfig(), Device.cpu(), 3)) {
             m.save(model);
-            promptIds = ChatEncoding.prompt(tok, prompt);
+            promptIds = PromptEncoding.of(tok).prompt(prompt);
             Generation g = new Decoder(m, tok).generate(List.of(promptIds), SamplingOptions.greedy(12), new Random(0)).get(0);
             ours = new ArrayList<>();
             for (int t : g.tokens()) {

@@ -1,5 +1,6 @@
 package dev.odpo.task;
 
+import dev.odpo.policy.PromptEncoding;
 import ai.djl.Device;
 import dev.odpo.model.Decoder;
 import dev.odpo.model.LlamaModel;
@@ -89,7 +90,7 @@ class WarmStartAndRewardModelTest {
         // several kinds of behaviour across prompts, not one mode
         assertThat(t1.verdicts().keySet()).hasSizeGreaterThanOrEqualTo(3);
         // and several different answers to one and the same prompt
-        int[] prompt = ChatEncoding.prompt(tok, eval.get(0).text());
+        int[] prompt = PromptEncoding.of(tok).prompt(eval.get(0).text());
         Set<String> answers = new HashSet<>();
         gen.generate(Collections.nCopies(12, prompt), SamplingOptions.sampled(40, 1.0, 0, 1.0), new Random(3))
                 .forEach(g -> answers.add(g.text()));
