@@ -114,6 +114,8 @@ public record KafkaSettings(String bootstrapServers, String registryUrl, String 
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200");
         // Topics are created by odpo with the right partitions, never implicitly by subscribing.
         p.putIfAbsent(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        // Services write some topics in transactions: never read what an aborted transaction left behind.
+        p.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -129,6 +131,31 @@ public record KafkaSettings(String bootstrapServers, String registryUrl, String 
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    /**
+     * A raw-bytes consumer for an exactly-once loop: {@code read_committed} and at most {@code maxPollRecords}
+     * records a poll, whatever the pass-through settings say.
+     */
+    public Properties readCommittedConsumer(String groupId, String clientId, int maxPollRecords) {
+        Properties p = rawConsumer(groupId, clientId);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
+        return p;
+    }
+
+    /**
+     * A raw-bytes transactional producer: {@code transactional.id}, idempotence and {@code acks=all}, which
+     * transactions require, whatever the pass-through settings say.
+     *
+     * @param transactionalId stable per service instance, so that a restarted instance fences its predecessor
+     */
+    public Properties transactionalProducer(String transactionalId, String clientId) {
+        Properties p = rawProducer(clientId);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
         return p;
     }
 
