@@ -3,10 +3,11 @@ package dev.odpo.kafka;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.registry.serde.RegistryUnavailableException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,30 +17,36 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes one topic as raw bytes, decodes each record with the topic's serdes, validates it and hands it
- * to the service. A record that cannot be decoded, fails validation or makes the handler throw goes to the
- * dead-letter topic and the loop keeps going: bad input never stops a service.
+ * Consumes one topic as raw bytes, decodes each record with the topic's serdes, validates it and hands the
+ * valid ones to the service — one at a time ({@link Handler}) or a poll's worth at once ({@link BatchHandler}).
+ * A record that cannot be decoded, fails validation or makes the handler throw goes to the dead-letter topic
+ * and the loop keeps going: bad input never stops a service.
  *
- * <p>Offsets are committed after each batch, once the batch's dead letters are acknowledged (at least
- * once: a crash re-delivers the uncommitted batch). If a dead letter cannot be written (the dead-letter
- * topic is missing, the broker is down), the loop stops with that error and commits nothing past it, so the
- * records are consumed again after a restart instead of being lost. {@link #stop()} — called from the shutdown hook that
- * {@link Service#installShutdownHook(String)} registers — wakes the consumer, the loop commits what it processed and
- * closes the consumer, and {@link #run()} returns.
+ * <p>Each poll is a batch, at most {@code max.poll.records} long, made durable as a whole by its
+ * {@link Delivery}: at least once ({@link #forService}: offsets are committed once the batch's dead letters
+ * are acknowledged; a crash re-delivers the uncommitted batch) or exactly once ({@link #exactlyOnce}: the
+ * batch's outputs, dead letters and offsets in one Kafka transaction; a failed transaction is aborted and the
+ * batch consumed again). If the loop cannot make a batch durable (a dead letter cannot be written, the
+ * producer was fenced), it stops with that error and commits nothing past it, so the records are consumed
+ * again after a restart instead of being lost. A schema-registry outage is nobody's record's fault: the
+ * records that need the registry are rewound and retried with a growing pause, never dead-lettered.
+ *
+ * <p>{@link #stop()} — called from the shutdown hook that {@link Service#installShutdownHook(String)}
+ * registers — lets the batch in hand finish, wakes the consumer, closes the clients, and {@link #run()} returns.
  */
 public final class ConsumerLoop<K, V> implements Service {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
-    private static final Duration MAX_REGISTRY_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
 
     /** The service's work on one valid record. Throw {@link InvalidRecordException} to dead-letter it. */
     @FunctionalInterface
@@ -50,41 +57,51 @@ public final class ConsumerLoop<K, V> implements Service {
     private final String service;
     private final Topic<K, V> topic;
     private final Consumer<byte[], byte[]> consumer;
-    private final DeadLetters deadLetters;
+    private final Delivery delivery;
     private final RecordCheck<K, V> check;
-    private final Handler<K, V> handler;
+    private final BatchHandler<K, V> handler;
+    /** Whether each record gets its own handler call (a {@link Handler}) rather than the batch one call. */
+    private final boolean oneAtATime;
     private final Duration pollTimeout;
 
     private volatile boolean running = true;
-    private boolean failed;
+    private volatile Runnable beforeEachBatch = () -> { };
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
     private final AtomicLong consumed = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
-    private final List<AutoCloseable> closeWithLoop = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicLong batches = new AtomicLong();
+    private final List<AutoCloseable> closeWithLoop = new CopyOnWriteArrayList<>();
     private long lastProgressLog = System.nanoTime();
-    private Duration registryBackoff = Duration.ZERO;
+    private Duration retryBackoff = Duration.ZERO;
 
     public ConsumerLoop(String service, Topic<K, V> topic, Consumer<byte[], byte[]> consumer, DeadLetters deadLetters,
                         RecordCheck<K, V> check, Handler<K, V> handler) {
-        this(service, topic, consumer, deadLetters, check, handler, Duration.ofMillis(500));
+        this(service, topic, consumer, deadLetters, check, handler, POLL_TIMEOUT);
     }
 
+    /** An at-least-once loop handling one record at a time; the caller closes the consumer's dead letters. */
     public ConsumerLoop(String service, Topic<K, V> topic, Consumer<byte[], byte[]> consumer, DeadLetters deadLetters,
                         RecordCheck<K, V> check, Handler<K, V> handler, Duration pollTimeout) {
-        this.service = service;
-        this.topic = topic;
-        this.consumer = consumer;
-        this.deadLetters = deadLetters;
-        this.check = check;
-        this.handler = handler;
-        this.pollTimeout = pollTimeout;
+        this(service, topic, consumer, new AtLeastOnceDelivery(deadLetters), check,
+                (records, out) -> handler.handle(records.get(0)), true, pollTimeout);
+    }
+
+    ConsumerLoop(String service, Topic<K, V> topic, Consumer<byte[], byte[]> consumer, Delivery delivery,
+                 RecordCheck<K, V> check, BatchHandler<K, V> handler, boolean oneAtATime, Duration pollTimeout) {
+        this.service = Objects.requireNonNull(service, "service");
+        this.topic = Objects.requireNonNull(topic, "topic");
+        this.consumer = Objects.requireNonNull(consumer, "consumer");
+        this.delivery = Objects.requireNonNull(delivery, "delivery");
+        this.check = Objects.requireNonNull(check, "check");
+        this.handler = Objects.requireNonNull(handler, "handler");
+        this.oneAtATime = oneAtATime;
+        this.pollTimeout = Objects.requireNonNull(pollTimeout, "pollTimeout");
     }
 
     /**
-     * A service's loop over one topic with everything it owns: a consumer in {@code groupId} and a
-     * dead-letter publisher, both closed when the loop stops.
+     * A service's at-least-once loop over one topic, one record at a time, with everything it owns: a
+     * consumer in {@code groupId} and a dead-letter publisher, both closed when the loop stops.
      */
     public static <K, V> ConsumerLoop<K, V> forService(String service, KafkaSettings kafka, Topic<K, V> topic,
                                                        String groupId, RecordCheck<K, V> check, Handler<K, V> handler) {
@@ -93,27 +110,55 @@ public final class ConsumerLoop<K, V> implements Service {
         return new ConsumerLoop<>(service, topic, consumer, deadLetters, check, handler).closeWhenStopped(deadLetters);
     }
 
+    /**
+     * A service's exactly-once consume-transform-produce loop: batches of at most {@code maxBatchSize} valid
+     * records go to {@code handler}; each batch's outputs, dead letters and consumed offsets are committed in
+     * one Kafka transaction. The consumer reads {@code read_committed}; the loop owns its clients.
+     *
+     * @param transactionalId stable per instance (e.g. "generator-0"), distinct between instances: a restarted
+     *                        instance fences its predecessor and aborts the transaction that one left open
+     * @param maxBatchSize    the most records one handler call gets ({@code max.poll.records}); bounds memory
+     */
+    public static <K, V> ConsumerLoop<K, V> exactlyOnce(String service, KafkaSettings kafka, Topic<K, V> topic,
+                                                        String groupId, String transactionalId, int maxBatchSize,
+                                                        RecordCheck<K, V> check, BatchHandler<K, V> handler) {
+        if (transactionalId == null || transactionalId.isBlank()) {
+            throw new IllegalArgumentException(service + ": a transactional id is required, was '" + transactionalId + "'");
+        }
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException(service + ": the batch size must be at least 1, was " + maxBatchSize);
+        }
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.transactionalProducer(transactionalId, transactionalId));
+        try {
+            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.readCommittedConsumer(groupId, service, maxBatchSize));
+            Delivery delivery = new ExactlyOnceDelivery(service, transactionalId, producer, kafka.topics().deadLetters());
+            return new ConsumerLoop<>(service, topic, consumer, delivery, check, handler, false, POLL_TIMEOUT);
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+    }
+
     @Override
     public void run() {
         log.info("{}: consuming {}", service, topic.name());
         try {
+            delivery.start();
             consumer.subscribe(List.of(topic.name()), new LoggingRebalanceListener());
             while (running) {
-                ConsumerRecords<byte[], byte[]> batch = consumer.poll(pollTimeout);
-                boolean complete = processBatch(batch);
-                if (!processed.isEmpty()) {
-                    commit();
-                }
-                if (!complete) {
-                    backOffFromRegistryOutage();
-                } else {
-                    registryBackoff = Duration.ZERO;
+                ConsumerRecords<byte[], byte[]> polled = consumer.poll(pollTimeout);
+                if (!polled.isEmpty()) {
+                    beforeEachBatch.run();
+                    if (processBatch(polled)) {
+                        retryBackoff = Duration.ZERO;
+                    } else {
+                        backOff();
+                    }
                 }
                 logProgress();
             }
         } catch (WakeupException e) {
             if (running) {
-                failed = true;
                 throw e;
             }
         } catch (InterruptException e) {
@@ -122,73 +167,80 @@ public final class ConsumerLoop<K, V> implements Service {
             log.info("{}: interrupted, stopping", service);
         } catch (RuntimeException e) {
             // Nothing more is committed: the records in hand will be consumed again after a restart.
-            failed = true;
             log.error("{}: stopping on an error; offsets after the last commit are not committed", service, e);
             throw e;
         } finally {
             try {
-                commitQuietly();
                 consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                closeQuietly(delivery);
                 for (AutoCloseable resource : closeWithLoop) {
                     closeQuietly(resource);
                 }
             } finally {
-                log.info("{}: stopped after {} records ({} handled, {} dead-lettered)", service, consumed.get(),
-                        handled.get(), deadLettered.get());
+                log.info("{}: stopped after {} records in {} batches ({} handled, {} dead-lettered)", service,
+                        consumed.get(), batches.get(), handled.get(), deadLettered.get());
                 stopped.countDown();
             }
         }
     }
 
     /**
-     * Processes a batch in order. Returns false when the schema registry is unreachable: the record that
-     * needed it and everything after it in its partition are rewound (seek) to be consumed again once the
-     * registry answers — an outage is not the record's fault, so nothing is dead-lettered for it.
+     * Decodes, checks and handles one poll's records, then makes the batch durable. Returns false when the
+     * batch, or its tail, is to be consumed again after a pause: the schema registry was unreachable, or the
+     * batch's transaction was aborted. Those records are rewound (seek), not dead-lettered.
      */
-    private boolean processBatch(ConsumerRecords<byte[], byte[]> batch) {
-        for (TopicPartition partition : batch.partitions()) {
-            for (ConsumerRecord<byte[], byte[]> record : batch.records(partition)) {
+    private boolean processBatch(ConsumerRecords<byte[], byte[]> polled) {
+        BatchOutcome batch = new BatchOutcome();
+        List<DecodedRecord<K, V>> valid = new ArrayList<>();
+        boolean decodedAll = decodeAll(polled, batch, valid);
+        try {
+            serve(valid, batch);
+            if (batch.offsets().isEmpty()) {
+                return decodedAll;
+            }
+            if (!delivery.complete(batch, consumer)) {
+                rewind(polled);
+                return false;
+            }
+        } catch (RegistryUnavailableException e) {
+            log.warn("{}: schema registry unavailable while handling a batch ({}); will retry", service, e.getMessage());
+            rewind(polled);
+            return false;
+        }
+        consumed.addAndGet(batch.consumedCount());
+        handled.addAndGet(batch.handledCount());
+        deadLettered.addAndGet(batch.deadLetters().size());
+        batches.incrementAndGet();
+        return decodedAll;
+    }
+
+    /**
+     * Decodes and checks the polled records in order: valid ones go to {@code valid}, the others to the batch's
+     * dead letters. Returns false when the schema registry is unreachable: the record that needed it and
+     * everything after it are rewound to be consumed again once the registry answers.
+     */
+    private boolean decodeAll(ConsumerRecords<byte[], byte[]> polled, BatchOutcome batch, List<DecodedRecord<K, V>> valid) {
+        for (TopicPartition partition : polled.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> raw : polled.records(partition)) {
                 try {
-                    process(record);
-                    consumed.incrementAndGet();
+                    ConsumerRecord<K, V> record = decode(raw, batch);
+                    if (record != null) {
+                        valid.add(new DecodedRecord<>(raw, record));
+                    }
                 } catch (RegistryUnavailableException e) {
                     log.warn("{}: schema registry unavailable while decoding {}[{}]@{} ({}); will retry",
-                            service, record.topic(), record.partition(), record.offset(), e.getMessage());
-                    rewindUnprocessed(batch, partition, record.offset());
+                            service, raw.topic(), raw.partition(), raw.offset(), e.getMessage());
+                    rewindUnprocessed(polled, partition, raw.offset());
                     return false;
                 }
-                processed.put(partition, new OffsetAndMetadata(record.offset() + 1));
+                batch.consumed(raw);
             }
         }
         return true;
     }
 
-    /** Seeks the failed partition to the failed record, and every partition not yet reached to its first record. */
-    private void rewindUnprocessed(ConsumerRecords<byte[], byte[]> batch, TopicPartition failed, long failedOffset) {
-        consumer.seek(failed, failedOffset);
-        boolean after = false;
-        for (TopicPartition partition : batch.partitions()) {
-            if (partition.equals(failed)) {
-                after = true;
-            } else if (after) {
-                consumer.seek(partition, batch.records(partition).get(0).offset());
-            }
-        }
-    }
-
-    private void backOffFromRegistryOutage() {
-        registryBackoff = registryBackoff.isZero() ? Duration.ofMillis(500)
-                : registryBackoff.multipliedBy(2).compareTo(MAX_REGISTRY_BACKOFF) > 0 ? MAX_REGISTRY_BACKOFF
-                : registryBackoff.multipliedBy(2);
-        try {
-            Thread.sleep(registryBackoff.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-    }
-
-    private void process(ConsumerRecord<byte[], byte[]> raw) {
+    /** The decoded record when it is valid; null when it is a tombstone or goes to the dead letters. */
+    private ConsumerRecord<K, V> decode(ConsumerRecord<byte[], byte[]> raw, BatchOutcome batch) {
         K key;
         V value;
         try {
@@ -196,70 +248,115 @@ public final class ConsumerLoop<K, V> implements Service {
             if (raw.value() == null) {
                 if (topic.isCompacted()) {
                     log.debug("{}: tombstone at {}[{}]@{}", service, raw.topic(), raw.partition(), raw.offset());
-                    return;
+                    return null;
                 }
-                deadLetter(raw, "InvalidRecord", "record has no value");
-                return;
+                batch.deadLetter(Rejection.invalid(raw, "record has no value"));
+                return null;
             }
             value = topic.valueSerde().deserializer().deserialize(raw.topic(), raw.headers(), raw.value());
         } catch (RegistryUnavailableException e) {
-            throw e; // not the record's fault: processBatch rewinds and retries it
-        } catch (SerializationException e) {
-            deadLetter(raw, e);
-            return;
+            throw e; // not the record's fault: decodeAll rewinds and retries it
         } catch (RuntimeException e) {
-            // A decoder that fails with anything else still must not stop the service.
-            deadLetter(raw, e);
-            return;
+            // A SerializationException, or a decoder failing with anything else: it must not stop the service.
+            batch.deadLetter(Rejection.of(raw, e));
+            return null;
         }
         List<String> problems = check.problems(key, value);
         if (!problems.isEmpty()) {
-            deadLetter(raw, "InvalidRecord", String.join("; ", problems));
+            batch.deadLetter(Rejection.invalid(raw, String.join("; ", problems)));
+            return null;
+        }
+        return new ConsumerRecord<>(raw.topic(), raw.partition(), raw.offset(), raw.timestamp(), raw.timestampType(),
+                raw.serializedKeySize(), raw.serializedValueSize(), key, value, raw.headers(), raw.leaderEpoch());
+    }
+
+    /**
+     * Runs the handler on the valid records in one call; if that call throws, runs it on each record alone, so
+     * that only the records that fail alone are dead-lettered and the others are served.
+     */
+    private void serve(List<DecodedRecord<K, V>> valid, BatchOutcome batch) {
+        if (valid.isEmpty()) {
             return;
         }
+        if (!oneAtATime && valid.size() > 1) {
+            RuntimeException failure = attempt(valid, batch);
+            if (failure == null) {
+                return;
+            }
+            log.warn("{}: handler failed on a batch of {} records ({}); serving each record alone", service,
+                    valid.size(), failure.toString());
+        }
+        for (DecodedRecord<K, V> one : valid) {
+            RuntimeException failure = attempt(List.of(one), batch);
+            if (failure != null) {
+                ConsumerRecord<byte[], byte[]> raw = one.raw();
+                if (!(failure instanceof InvalidRecordException)) {
+                    log.error("{}: handler failed on {}[{}]@{}", service, raw.topic(), raw.partition(), raw.offset(), failure);
+                }
+                batch.deadLetter(Rejection.of(raw, failure));
+            }
+        }
+    }
+
+    /**
+     * One handler call. Its output joins the batch if it returns; if it throws, it leaves nothing behind and
+     * its exception is returned — unless the failure is not the records' fault (registry outage, wakeup,
+     * interrupt), which propagates.
+     */
+    private RuntimeException attempt(List<DecodedRecord<K, V>> records, BatchOutcome batch) {
+        BufferedOutput<K, V> out = new BufferedOutput<>(records);
         try {
-            handler.handle(new ConsumerRecord<>(raw.topic(), raw.partition(), raw.offset(), raw.timestamp(),
-                    raw.timestampType(), raw.serializedKeySize(), raw.serializedValueSize(), key, value, raw.headers(),
-                    raw.leaderEpoch()));
-            handled.incrementAndGet();
-        } catch (InvalidRecordException e) {
-            deadLetter(raw, "InvalidRecord", e.getMessage());
-        } catch (WakeupException | InterruptException e) {
+            handler.handle(out.records(), out);
+        } catch (RegistryUnavailableException | WakeupException | InterruptException e) {
             throw e;
         } catch (RuntimeException e) {
-            log.error("{}: handler failed on {}[{}]@{}", service, raw.topic(), raw.partition(), raw.offset(), e);
-            deadLetter(raw, e);
+            return e;
+        } finally {
+            out.close();
+        }
+        batch.add(out);
+        return null;
+    }
+
+    /** Seeks every partition of the batch back to where the batch began: its last committed position. */
+    private void rewind(ConsumerRecords<byte[], byte[]> polled) {
+        for (TopicPartition partition : polled.partitions()) {
+            consumer.seek(partition, polled.records(partition).get(0).offset());
         }
     }
 
-    private void deadLetter(ConsumerRecord<byte[], byte[]> raw, String errorClass, String reason) {
-        deadLetters.send(raw, errorClass, reason);
-        deadLettered.incrementAndGet();
-    }
-
-    private void deadLetter(ConsumerRecord<byte[], byte[]> raw, Throwable error) {
-        deadLetters.send(raw, error);
-        deadLettered.incrementAndGet();
-    }
-
-    private void commit() {
-        // A record's offset is committed only once its dead letter (if any) is durable.
-        deadLetters.flush();
-        consumer.commitSync(Map.copyOf(processed));
-        processed.clear();
-    }
-
-    /** Commits what was processed, unless the loop failed (then nothing more may be committed). */
-    private void commitQuietly() {
-        if (failed || processed.isEmpty()) {
-            return;
+    /** Seeks the failed partition to the failed record, and every partition not yet reached to its first record. */
+    private void rewindUnprocessed(ConsumerRecords<byte[], byte[]> polled, TopicPartition failed, long failedOffset) {
+        consumer.seek(failed, failedOffset);
+        boolean after = false;
+        for (TopicPartition partition : polled.partitions()) {
+            if (partition.equals(failed)) {
+                after = true;
+            } else if (after) {
+                consumer.seek(partition, polled.records(partition).get(0).offset());
+            }
         }
+    }
+
+    private void backOff() {
+        retryBackoff = retryBackoff.isZero() ? Duration.ofMillis(500)
+                : retryBackoff.multipliedBy(2).compareTo(MAX_RETRY_BACKOFF) > 0 ? MAX_RETRY_BACKOFF
+                : retryBackoff.multipliedBy(2);
         try {
-            commit();
-        } catch (RuntimeException e) {
-            log.warn("{}: could not commit offsets on shutdown ({}); those records will be consumed again",
-                    service, e.toString());
+            Thread.sleep(retryBackoff.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
+    }
+
+    /**
+     * Runs {@code hook} on the loop's thread before each batch is handled, outside its transaction — e.g. to
+     * adopt a newly announced policy between batches. An exception from the hook stops the loop.
+     */
+    public ConsumerLoop<K, V> beforeEachBatch(Runnable hook) {
+        beforeEachBatch = Objects.requireNonNull(hook, "hook");
+        return this;
     }
 
     /** Closes the resource (a dead-letter publisher, a producer) when the loop has stopped. */
@@ -281,8 +378,8 @@ public final class ConsumerLoop<K, V> implements Service {
     private void logProgress() {
         if (System.nanoTime() - lastProgressLog > 30_000_000_000L) {
             lastProgressLog = System.nanoTime();
-            log.info("{}: {} records consumed so far ({} handled, {} dead-lettered)", service, consumed.get(),
-                    handled.get(), deadLettered.get());
+            log.info("{}: {} records in {} batches so far ({} handled, {} dead-lettered)", service, consumed.get(),
+                    batches.get(), handled.get(), deadLettered.get());
         }
     }
 
@@ -299,23 +396,31 @@ public final class ConsumerLoop<K, V> implements Service {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Records consumed and committed: handled, dead-lettered or skipped (tombstones). */
     public long consumed() {
         return consumed.get();
     }
 
+    /** Records the handler served, committed. */
     public long handled() {
         return handled.get();
     }
 
+    /** Records sent to the dead-letter topic, committed. */
     public long deadLettered() {
         return deadLettered.get();
+    }
+
+    /** Batches committed. */
+    public long batches() {
+        return batches.get();
     }
 
     private final class LoggingRebalanceListener implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Each batch is committed (or rewound) before the next poll: nothing is left to commit here.
             if (!partitions.isEmpty()) {
-                commitQuietly();
                 log.info("{}: partitions revoked {}", service, partitions);
             }
         }

@@ -34,6 +34,9 @@ public final class DeadLetters implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
 
+    /** Error class of a record that decoded but is unusable (failed its check, or a handler rejected it). */
+    public static final String INVALID_RECORD = "InvalidRecord";
+
     private final String service;
     private final Topic<String, DeadLetter> topic;
     private final Producer<byte[], byte[]> producer;
@@ -85,12 +88,17 @@ public final class DeadLetters implements AutoCloseable {
 
     /** Sends a dead letter for a failure, naming the exception's class and message (and its cause's). */
     public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> source, Throwable error) {
+        return send(source, error.getClass().getName(), reason(error));
+    }
+
+    /** The reason a dead letter gives for a failure: the exception's message and its cause's. */
+    static String reason(Throwable error) {
         String reason = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
         if (error.getCause() != null && error.getCause().getMessage() != null
                 && !reason.contains(error.getCause().getMessage())) {
             reason = reason + ": " + error.getCause().getMessage();
         }
-        return send(source, error.getClass().getName(), reason);
+        return reason;
     }
 
     /**
@@ -114,6 +122,14 @@ public final class DeadLetters implements AutoCloseable {
                 throw new InterruptException(e);
             }
         }
+    }
+
+    /**
+     * Forgets the sends not yet confirmed, for a producer shared with a Kafka transaction: committing the
+     * transaction confirms them all (or fails), aborting it discards them.
+     */
+    void discardPending() {
+        pending.clear();
     }
 
     private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> source) {
