@@ -3,15 +3,12 @@ package dev.odpo.scorer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.odpo.events.Sample;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class ScorerTest {
 
     static Sample.Builder sample() {
-        return Sample.newBuilder().setSampleId("s1").setPromptId("p1").setGroupId("g1").setCreatedAt(Instant.now())
-                .setPromptText("What is 2+2?").setResponseText("4").setGroupSize(4).setIndexInGroup(0)
-                .setPolicyName("policy").setPolicyVersion(3).setLogprob(-1.5).setFinishReason("eos");
+        return Samples.sample();
     }
 
     @Test

@@ -1,0 +1,73 @@
+package dev.odpo.scorer;
+
+import dev.odpo.events.Sample;
+import dev.odpo.policy.ScoringModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A reward model's score of (prompt, response), read through the prompt encoding the model was trained
+ * with ({@link ScoringModel#input}). Samples are scored in batches of at most {@code batchSize}, shortest
+ * first, so each batch pads to similar lengths.
+ *
+ * <p>A sample whose input is longer than the model's context is refused (dead-lettered) rather than
+ * truncated or scored without the model: a truncated input is a different text, and a reward without the
+ * model's part would be ranked against rewards with it inside the same group.
+ */
+public final class RewardModelComponent implements RewardComponent {
+
+    private final ScoringModel model;
+    private final int batchSize;
+
+    public RewardModelComponent(ScoringModel model, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
+        this.model = model;
+        this.batchSize = batchSize;
+    }
+
+    public ScoringModel model() {
+        return model;
+    }
+
+    @Override
+    public ComponentKind kind() {
+        return ComponentKind.REWARD_MODEL;
+    }
+
+    @Override
+    public List<ComponentResult> score(List<Sample> samples) {
+        ComponentResult[] out = new ComponentResult[samples.size()];
+        int[][] inputs = new int[samples.size()][];
+        List<Integer> fitting = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            inputs[i] = model.input(s.getPromptText(), s.getResponseText());
+            if (inputs[i].length > model.maxTokens()) {
+                out[i] = ComponentResult.refused("prompt and response are " + inputs[i].length
+                        + " tokens; the reward model's context is " + model.maxTokens());
+            } else {
+                fitting.add(i);
+            }
+        }
+        fitting.sort(Comparator.comparingInt(i -> inputs[i].length));
+        for (int from = 0; from < fitting.size(); from += batchSize) {
+            List<Integer> batch = fitting.subList(from, Math.min(fitting.size(), from + batchSize));
+            float[] rewards = model.model().score(batch.stream().map(i -> inputs[i]).toList());   // (B)
+            for (int j = 0; j < batch.size(); j++) {
+                float r = rewards[j];
+                out[batch.get(j)] = Float.isFinite(r) ? ComponentResult.value(r)
+                        : ComponentResult.refused("the reward model returned " + r);
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
