@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * Publishes records a service could not process to the dead-letter topic, with their raw key and value
  * bytes, where they came from (topic, partition, offset), the error class and the reason. The dead letter
  * is keyed by the original key bytes, so it lands next to its prompt's other records.
+ *
+ * <p>It publishes through the producer it is given: its own ({@link #create}), or the transactional producer
+ * of an exactly-once loop, so that a batch's dead letters commit or abort with the batch.
  */
 public final class DeadLetters implements AutoCloseable {
 
