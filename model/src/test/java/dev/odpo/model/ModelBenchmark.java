@@ -46,6 +46,7 @@ class ModelBenchmark {
       new Spec("mid", 4096, 512, 1408, 8, 8, 8, 8, 128, 8, 16, 32, 4));
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final DpoLoss DPO = DpoLoss.parse("sigmoid", 0.1, 0);
 
   @Test
   void benchmark() throws Exception {
@@ -112,15 +113,14 @@ class ModelBenchmark {
       for (int it = -2; it < s.repeats(); it++) {
         try (NDManager step = m.newStepManager()) {
           TokenBatch b = TokenBatch.ofSequences(step, seqs, 0);
-          NDArray beta = step.create(0.1f);
-          NDArray one = step.create(1f);
+          NDArray weights = step.ones(new Shape(seqs.size() / 2));
           long t0 = System.nanoTime();
-          NDArray refLp = SequenceLogProbs.of(ref.logits(b.inputIds(), b.attentionMask()), b).summed();
+          NDArray refLp = SequenceLogProbs.of(ref.logits(b.inputIds(), b.attentionMask()), b).summed()
+              .reshape(-1, 2);                                                  // (B/2, 2) chosen, rejected
           try (GradientCollector gc = m.newGradientCollector()) {
-            NDArray pol = SequenceLogProbs.of(m.logits(b.inputIds(), b.attentionMask()), b).summed();
-            NDArray rho = pol.sub(refLp).reshape(-1, 2);
-            NDArray margin = rho.get(":, 0").sub(rho.get(":, 1")).mul(beta);
-            NDArray loss = margin.neg().exp().add(one).log().mean();          // softplus(−βΔρ) = −log σ(βΔρ)
+            NDArray pol = SequenceLogProbs.of(m.logits(b.inputIds(), b.attentionMask()), b).summed().reshape(-1, 2);
+            NDArray loss = DPO.compute(pol.get(":, 0"), pol.get(":, 1"), refLp.get(":, 0"), refLp.get(":, 1"), weights)
+                .loss();
             gc.backward(loss);
           }
           opt.step();

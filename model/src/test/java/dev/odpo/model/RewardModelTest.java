@@ -62,9 +62,7 @@ class RewardModelTest {
           TokenBatch r = TokenBatch.ofSequences(s, rejected, 0);
           try (GradientCollector gc = rm.backbone().newGradientCollector()) {
             NDArray diff = rm.scores(c.inputIds(), c.attentionMask()).sub(rm.scores(r.inputIds(), r.attentionMask()));
-            // −log σ(r_w − r_l) = softplus(−(r_w − r_l)); logSigmoid via logSoftmax of [0, d]
-            NDArray two = s.zeros(new Shape(2, 1)).concat(diff.reshape(2, 1), 1);
-            NDArray loss = two.logSoftmax(1).get(":, 1").neg().mean();
+            NDArray loss = NegLogSigmoid.of(diff).mean();                        // Bradley–Terry
             gc.backward(loss);
           }
           opt.step();

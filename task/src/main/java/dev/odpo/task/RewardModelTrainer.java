@@ -3,11 +3,13 @@ package dev.odpo.task;
 import dev.odpo.policy.PromptEncoding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import dev.odpo.model.AdamW;
+import dev.odpo.model.LearningRateSchedule;
+import dev.odpo.model.NegLogSigmoid;
 import dev.odpo.model.RewardModel;
 import dev.odpo.model.TextTokenizer;
 import dev.odpo.model.TokenBatch;
+import dev.odpo.model.TrainingStep;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +18,8 @@ import java.util.Random;
 
 /**
  * Bradley–Terry training of a reward model's score head (and backbone) from preference pairs:
- * minimizes −log σ(r(x, y_w) − r(x, y_l)) (Ouyang et al. 2022, eq. 1; papers/002, eq. 2), and reports
+ * minimizes −log σ(r(x, y_w) − r(x, y_l)) ("Training language models to follow instructions with human feedback",
+ * arXiv:2203.02155, eq. 1) with the shared {@link TrainingStep}, and reports
  * pairwise accuracy — the fraction of pairs with r(chosen) &gt; r(rejected) — on pairs it did not train on.
  */
 public final class RewardModelTrainer {
@@ -93,34 +96,27 @@ public final class RewardModelTrainer {
         List<Double> losses = new ArrayList<>(total);
         int pad = Math.max(0, tok.padId());
         int step = 0;
-        try (AdamW opt = new AdamW(rm.backbone(), AdamW.Options.of(options.learningRate()).withWeightDecay(0.01));
-             NDManager constants = rm.backbone().newStepManager()) {
-            // constants of the loss live as arrays until after backward (PLATFORM.md: no Java scalars in the graph)
-            NDArray zero = constants.create(0f);
-            NDArray one = constants.create(1f);
+        TrainingStep.Options training = new TrainingStep.Options(
+                AdamW.Options.of(options.learningRate()).withWeightDecay(0.01),
+                LearningRateSchedule.constantAfterWarmup(options.learningRate(), warmup), 1);
+        try (TrainingStep trainer = new TrainingStep(rm.backbone(), training)) {
             for (int epoch = 0; epoch < options.epochs(); epoch++) {
                 Collections.shuffle(order, rnd);
                 for (int from = 0; from < order.size(); from += options.batchSize()) {
                     step++;
-                    opt.setLearningRate(options.learningRate() * Math.min(1.0, (double) step / warmup));
                     List<Integer> idx = order.subList(from, Math.min(order.size(), from + options.batchSize()));
                     List<int[]> seqs = new ArrayList<>(2 * idx.size());
                     idx.forEach(i -> seqs.add(chosen.get(i)));
                     idx.forEach(i -> seqs.add(rejected.get(i)));
+                    int b = idx.size();
                     double loss;
                     try (NDManager work = rm.backbone().newStepManager()) {
                         TokenBatch batch = TokenBatch.ofSequences(work, seqs, pad);
-                        try (GradientCollector gc = rm.backbone().newGradientCollector()) {
+                        loss = trainer.run(work, w -> {
                             NDArray r = rm.scores(batch.inputIds(), batch.attentionMask());       // (2B)
-                            int b = idx.size();
                             NDArray margin = r.get("0:" + b).sub(r.get(b + ":"));                // (B) r_w − r_l
-                            // −log σ(m) = softplus(−m) = max(−m, 0) + log(1 + exp(−|m|)), stable for any m
-                            NDArray neg = margin.neg();
-                            NDArray nll = neg.maximum(zero).add(margin.abs().neg().exp().add(one).log()).mean();
-                            gc.backward(nll);
-                            loss = nll.getFloat();
-                        }
-                        opt.step();
+                            return NegLogSigmoid.of(margin).mean();                              // ()
+                        }).loss();
                     }
                     losses.add(loss);
                     listener.onStep(step, total, loss);

@@ -3,12 +3,13 @@ package dev.odpo.task;
 import dev.odpo.policy.PromptEncoding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import dev.odpo.model.AdamW;
+import dev.odpo.model.LearningRateSchedule;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.SequenceLogProbs;
 import dev.odpo.model.TextTokenizer;
 import dev.odpo.model.TokenBatch;
+import dev.odpo.model.TrainingStep;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,9 +77,9 @@ public final class SftTrainer {
         int cursor = 0;
         List<Double> losses = new ArrayList<>(options.steps());
         long start = System.nanoTime();
-        try (AdamW opt = new AdamW(model, AdamW.Options.of(options.learningRate()).withWeightDecay(0.01))) {
+        int pad = Math.max(0, tokenizer.padId());
+        try (TrainingStep trainer = new TrainingStep(model, trainingOptions(options))) {
             for (int step = 1; step <= options.steps(); step++) {
-                opt.setLearningRate(learningRate(options, step));
                 List<int[]> bp = new ArrayList<>(options.batchSize());
                 List<int[]> br = new ArrayList<>(options.batchSize());
                 for (int i = 0; i < options.batchSize(); i++) {
@@ -96,16 +97,13 @@ public final class SftTrainer {
                 }
                 double loss;
                 try (NDManager work = model.newStepManager()) {
-                    TokenBatch batch = TokenBatch.of(work, bp, br, Math.max(0, tokenizer.padId()));
-                    try (GradientCollector gc = model.newGradientCollector()) {
-                        NDArray logits = model.logits(batch.inputIds(), batch.attentionMask());     // (B, T, V)
+                    TokenBatch batch = TokenBatch.of(work, bp, br, pad);
+                    loss = trainer.run(work, w -> {
+                        NDArray logits = model.logits(batch.inputIds(), batch.attentionMask());       // (B, T, V)
                         SequenceLogProbs lp = SequenceLogProbs.of(logits, batch);
                         // mean NLL per response token over the whole batch
-                        NDArray nll = lp.summed().sum().neg().div(lp.mask().sum());               // ()
-                        gc.backward(nll);
-                        loss = nll.getFloat();
-                    }
-                    opt.step();
+                        return lp.summed().sum().neg().div(lp.mask().sum());                        // ()
+                    }).loss();
                 }
                 losses.add(loss);
                 listener.onStep(step, options.steps(), loss);
@@ -114,11 +112,9 @@ public final class SftTrainer {
         return new Result(List.copyOf(losses), (System.nanoTime() - start) / 1e9);
     }
 
-    static double learningRate(Options o, int step) {
-        if (step <= o.warmupSteps()) {
-            return o.learningRate() * step / Math.max(1, o.warmupSteps());
-        }
-        double progress = (double) (step - o.warmupSteps()) / Math.max(1, o.steps() - o.warmupSteps());
-        return o.learningRate() * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1.0, progress))));
+    /** AdamW with weight decay 0.01 and clipping at 1, warm-up then cosine decay to 10% of the peak. */
+    static TrainingStep.Options trainingOptions(Options o) {
+        return new TrainingStep.Options(AdamW.Options.of(o.learningRate()).withWeightDecay(0.01),
+                new LearningRateSchedule(o.learningRate(), o.warmupSteps(), o.steps(), 0.1), 1);
     }
 }
