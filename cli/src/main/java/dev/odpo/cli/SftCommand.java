@@ -90,7 +90,7 @@ public final class SftCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         WarmStart.Spec s = spec();
         Path dir;
-        if (out == null && !force && Files.isRegularFile(WarmStart.cacheDir(dataDir, s).resolve(WarmStart.MANIFEST))) {
+        if (out == null && !force && WarmStart.isCached(dataDir, s)) {
             o.println("pi0 for these settings is cached; reusing it (--force retrains)");
             dir = WarmStart.cacheDir(dataDir, s);
         } else {

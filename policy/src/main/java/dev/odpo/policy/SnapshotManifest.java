@@ -164,6 +164,19 @@ public record SnapshotManifest(String policyName, long version, Long parentVersi
         return problems;
     }
 
+    /**
+     * What is wrong with the directory {@code dir} as a snapshot: its manifest missing or unreadable, else
+     * {@link #problems} of its files; empty when it verifies. For directories outside any store (caches, a
+     * directory an operator names).
+     */
+    public static List<String> verify(Path dir) throws IOException {
+        try {
+            return read(dir).problems(dir);
+        } catch (SnapshotException e) {
+            return e.problems();
+        }
+    }
+
     /** sha256 of a file, streamed. */
     public static String sha256(Path file) throws IOException {
         MessageDigest md = digest();

@@ -85,27 +85,19 @@ public final class TaskRewardModel {
     }
 
     /**
-     * The proxy reward model for a cached π0: {@code <pi0Dir>-proxy-rm-<prompts>x<samples>} next to it,
-     * built on first use (pairs in {@code pairs.jsonl} inside it), reused afterwards. Appears atomically.
+     * The proxy reward model for a cached π0: {@code <pi0Dir>-proxy-rm-<prompts>x<samples>-s<seed>} next to it,
+     * built on first use (pairs in {@code pairs.jsonl} inside it), reused afterwards while it verifies against
+     * its {@code manifest.json}. Appears atomically.
      */
     public static Path ensureProxy(Path pi0Dir, ProxySpec spec, StepListener sampling, StepListener training)
             throws IOException {
         Path dir = pi0Dir.resolveSibling(pi0Dir.getFileName() + "-proxy-rm-" + spec.prompts() + "x"
                 + spec.samplesPerPrompt() + "-s" + spec.options().seed());
-        if (Files.isRegularFile(dir.resolve("config.json")) && Files.isRegularFile(dir.resolve("pairs.jsonl"))) {
-            log.info("using cached proxy reward model {}", dir);
-            return dir;
-        }
-        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        RewardModelTrainer.Result r = buildProxy(pi0Dir, new TaskSuite(TaskSuite.DEFAULT_SEED), spec.prompts(),
-                spec.samplesPerPrompt(), spec.options(), tmp.resolve("pairs.jsonl"), tmp, sampling, training);
-        log.info("proxy reward model: held-out pairwise accuracy {} on {} pairs", String.format("%.3f", r.heldOutAccuracy()),
-                r.heldOutPairs());
-        try {
-            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-            log.info("another process cached {} first; using it", dir);
-        }
-        return dir;
+        return ModelCache.ensure(dir, "proxy-rm", tmp -> {
+            RewardModelTrainer.Result r = buildProxy(pi0Dir, new TaskSuite(TaskSuite.DEFAULT_SEED), spec.prompts(),
+                    spec.samplesPerPrompt(), spec.options(), tmp.resolve("pairs.jsonl"), tmp, sampling, training);
+            log.info("proxy reward model: held-out pairwise accuracy {} on {} pairs",
+                    String.format("%.3f", r.heldOutAccuracy()), r.heldOutPairs());
+        });
     }
 }

@@ -7,22 +7,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.odpo.model.LlamaConfig;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.TextTokenizer;
+import dev.odpo.policy.AtomicDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The project's warm-start policy π0: a small Llama trained from scratch by {@link SftTrainer} on
@@ -31,7 +27,9 @@ import java.util.stream.Stream;
  * <p>π0 is not committed: it is reproducible from the code and a {@link Spec}. {@link #ensure} trains it
  * on first use and caches it under {@code <dataDir>/models/pi0-<hash of the spec>}; later calls (the
  * demo, benchmarks) load the cached copy. The directory appears atomically (trained in a temporary
- * sibling, then renamed), so an interrupted run never leaves a half-written π0 behind.
+ * sibling, then renamed), so an interrupted run never leaves a half-written π0 behind; its
+ * {@code manifest.json} lists every file's sha256, and a cached copy that no longer matches it is trained
+ * again.
  */
 public final class WarmStart {
     private static final Logger log = LoggerFactory.getLogger(WarmStart.class);
@@ -139,25 +137,14 @@ public final class WarmStart {
         return dataDir.resolve("models").resolve("pi0-" + spec.hash());
     }
 
-    /** π0 for {@code spec}: the cached copy if there is one, else trained now and cached. */
+    /** π0 for {@code spec}: the cached copy if it verifies, else trained now and cached. */
     public static Path ensure(Path dataDir, Spec spec, StepListener listener) throws IOException {
-        Path dir = cacheDir(dataDir, spec);
-        if (Files.isRegularFile(dir.resolve(MANIFEST))) {
-            log.info("using cached pi0 {}", dir);
-            return dir;
-        }
-        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        deleteRecursively(tmp);
-        train(spec, tmp, listener);
-        try {
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-            log.info("another process cached pi0 {} first; using it", dir);
-            deleteRecursively(tmp);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir);
-        }
-        return dir;
+        return ModelCache.ensure(cacheDir(dataDir, spec), "pi0", tmp -> train(spec, tmp, listener));
+    }
+
+    /** True when π0 for {@code spec} is cached and every file matches its manifest. */
+    public static boolean isCached(Path dataDir, Spec spec) throws IOException {
+        return ModelCache.isBuilt(cacheDir(dataDir, spec));
     }
 
     /** Deletes the cached π0 of {@code spec} (e.g. {@code odpo sft --force}); no-op when there is none. */
@@ -166,19 +153,8 @@ public final class WarmStart {
         if (Files.exists(dir)) {
             // remove the manifest first: a half-deleted directory is then never taken for a cached π0
             Files.deleteIfExists(dir.resolve(MANIFEST));
-            deleteRecursively(dir);
+            AtomicDirectory.deleteRecursively(dir);
             log.info("removed cached pi0 {}", dir);
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
         }
     }
 }
