@@ -1,36 +1,92 @@
 package dev.odpo.generator;
 
 import dev.odpo.events.Prompt;
+import dev.odpo.events.Sample;
+import dev.odpo.kafka.BatchHandler;
 import dev.odpo.kafka.ConsumerLoop;
 import dev.odpo.kafka.RecordCheck;
-import dev.odpo.kafka.LoopService;
+import dev.odpo.kafka.Service;
+import dev.odpo.kafka.Topic;
+import dev.odpo.kafka.config.ConfigException;
+import dev.odpo.policy.CheckpointFollower;
+import dev.odpo.policy.LocalCheckpointStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the generator's loop: consumes prompts, dead-letters the ones it cannot use (undecodable, missing
- * id, empty or oversized text) and logs each valid prompt. Sampling responses with the current policy is
- * added by the generation issue; until then the generator only consumes and validates.
+ * The generator: consumes prompts in a consumer group and, for each poll's worth, samples N responses per
+ * prompt from the live policy and produces one {@code Sample} per response — samples and consumed offsets in
+ * one Kafka transaction, so {@code read_committed} readers see each prompt's group exactly once, across
+ * crashes.
+ *
+ * <p>It serves the newest announced version of its policy, waiting for one at start. A newer version is
+ * verified and loaded off the serving thread by a {@link CheckpointFollower} and swapped in between batches,
+ * never during a decode; a refused snapshot leaves the old version serving. Prompts it cannot serve (empty,
+ * too long, chat markup, refused by the chat template) go to the dead-letter topic with the reason, in the
+ * same transaction; the prompts around them are served.
  */
-public final class Generator implements LoopService {
+public final class Generator implements Service {
 
     private static final Logger log = LoggerFactory.getLogger(Generator.class);
     static final String SERVICE = "generator";
 
+    private final GeneratorConfig config;
+    private final Topic<String, Sample> samples;
+    private final CheckpointFollower<ServingPolicy> follower;
     private final ConsumerLoop<String, Prompt> loop;
+    private final GeneratorStats stats = new GeneratorStats();
+    private final ProgressLog progress;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private final AtomicBoolean followerClosed = new AtomicBoolean();
 
-    private Generator(ConsumerLoop<String, Prompt> loop) {
-        this.loop = loop;
+    // Serving state: touched only by the loop's thread (the first adoption happens before the loop starts).
+    private ServingPolicy current;
+    private PromptRenderer renderer;
+    private CheckpointFollower.Ready<ServingPolicy> awaitingFirstSample;
+
+    private Generator(GeneratorConfig config, LocalCheckpointStore store) {
+        this.config = config;
+        this.samples = config.kafka().topics().samples();
+        boolean pilaf = config.sampling().sampler() == SamplerChoice.PILAF;
+        this.follower = CheckpointFollower.create(SERVICE, config.policyName(), config.kafka(), store,
+                new ServingPolicyLoader(store, config.device(), pilaf));
+        this.loop = ConsumerLoop.exactlyOnce(SERVICE, config.kafka(), config.kafka().topics().prompts(),
+                        config.groupId(), config.generatorId(), config.batchSize(),
+                        (key, prompt) -> problems(key, prompt, config.maxPromptChars()), this::handle)
+                .beforeEachBatch(this::adoptNewer);
+        this.progress = new ProgressLog(stats, config.kafka(), config.groupId(), config.kafka().topics().prompts().name(),
+                config.progressInterval());
     }
 
+    /**
+     * A generator wired from its settings; it starts following the checkpoints and consuming when run.
+     *
+     * @throws ConfigException when the checkpoint directory cannot be created or read
+     */
     public static Generator create(GeneratorConfig config) {
-        return new Generator(ConsumerLoop.forService(SERVICE, config.kafka(), config.kafka().topics().prompts(),
-                config.groupId(), (key, prompt) -> problems(key, prompt, config.maxPromptChars()), Generator::accept));
+        LocalCheckpointStore store;
+        try {
+            store = new LocalCheckpointStore(config.checkpointDir());
+        } catch (IOException e) {
+            throw new ConfigException(GeneratorConfig.CHECKPOINT_DIR.name() + ": cannot open the checkpoint store at "
+                    + config.checkpointDir() + ": " + e.getMessage());
+        }
+        return new Generator(config, store);
     }
 
-    /** What makes a prompt unusable; empty when it is fine. */
+    /** What makes a prompt unusable before any model sees it; empty when it is fine. */
     static List<String> problems(String key, Prompt prompt, int maxPromptChars) {
         return new RecordCheck.Problems()
                 .id("prompt_id", prompt.getPromptId())
@@ -39,14 +95,166 @@ public final class Generator implements LoopService {
                 .list();
     }
 
-    private static void accept(ConsumerRecord<String, Prompt> record) {
-        Prompt p = record.value();
-        log.info("prompt {} ({} chars{}) from {}[{}]@{}", p.getPromptId(), p.getText().length(),
-                p.getTask() == null ? "" : ", task " + p.getTask(), record.topic(), record.partition(), record.offset());
+    @Override
+    public void run() {
+        SamplingPlan plan = config.sampling();
+        log.info("{} '{}': {} responses per prompt ({}{}), temperature {}, top-p {}, top-k {}, at most {} new tokens, "
+                        + "{} prompts per batch, policy '{}' on {}", SERVICE, config.generatorId(), plan.n(),
+                plan.sampler().label(), plan.sampler() == SamplerChoice.PILAF ? ", β " + plan.beta() : "",
+                plan.options().temperature(), plan.options().topP(), plan.options().topK(), plan.options().maxNewTokens(),
+                config.batchSize(), config.policyName(), config.device());
+        RuntimeException failure = null;
+        try {
+            follower.start();
+            Optional<CheckpointFollower.Ready<ServingPolicy>> first = follower.awaitFirst(Duration.ofDays(3650));
+            if (first.isPresent() && running) {
+                if (adopt(first.get())) {
+                    progress.start();
+                } else {
+                    failure = new ConfigException("the first version of policy '" + config.policyName()
+                            + "' cannot be served with these settings (see the error above)");
+                }
+            } else {
+                first.ifPresent(r -> r.value().close());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failure = e;   // following the checkpoints failed before any version arrived
+        }
+        try {
+            if (current == null) {
+                loop.stop();   // then run() only closes the loop's clients
+            }
+            loop.run();
+        } finally {
+            progress.close();
+            closeFollower();
+            if (current != null) {
+                current.close();
+            }
+            stopped.countDown();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void closeFollower() {
+        if (followerClosed.compareAndSet(false, true)) {
+            follower.close();
+        }
+    }
+
+    /** Swaps in a newer verified version, if the follower has one: called between batches. */
+    private void adoptNewer() {
+        follower.takeNewer().ifPresent(this::adopt);
+    }
+
+    /** Serves {@code ready} from the next batch on, closing the version it replaces; false if it is refused. */
+    private boolean adopt(CheckpointFollower.Ready<ServingPolicy> ready) {
+        ServingPolicy next = ready.value();
+        PromptRenderer nextRenderer;
+        int context = next.policy().model().config().maxPositions();
+        try {
+            if (config.sampling().options().maxNewTokens() >= context) {
+                throw new IllegalArgumentException(GeneratorConfig.MAX_NEW_TOKENS.name() + "="
+                        + config.sampling().options().maxNewTokens() + " leaves no room for a prompt in the model's "
+                        + "context of " + context + " positions");
+            }
+            nextRenderer = PromptRenderer.of(next.policy(), config.sampling().options().maxNewTokens());
+        } catch (IOException | RuntimeException e) {
+            log.error("{}: cannot serve {}: {}; {}", SERVICE, next.label(), e.getMessage(),
+                    current == null ? "stopping" : "v" + current.version() + " keeps serving");
+            next.close();
+            return false;
+        }
+        ServingPolicy previous = current;
+        current = next;
+        renderer = nextRenderer;
+        awaitingFirstSample = ready;
+        stats.serving(next.version());
+        log.info("{}: now serving {} (verified and loaded {} ms after it was written){}", SERVICE, next.label(),
+                ready.latency().toMillis(), previous == null ? "" : "; v" + previous.version() + " retired");
+        if (previous != null) {
+            previous.close();
+        }
+        return true;
+    }
+
+    /** One batch: render each prompt, decode all groups together, hand the samples to the batch's transaction. */
+    private void handle(List<ConsumerRecord<String, Prompt>> records, BatchHandler.Output<String, Prompt> out) {
+        List<ConsumerRecord<String, Prompt>> served = new ArrayList<>(records.size());
+        List<int[]> prompts = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, Prompt> r : records) {
+            PromptRenderer.Rendered rendered = renderer.render(r.value());
+            if (rendered.ok()) {
+                served.add(r);
+                prompts.add(rendered.ids());
+            } else {
+                out.reject(r, rendered.problem());
+            }
+        }
+        if (served.isEmpty()) {
+            return;
+        }
+        ServingPolicy serving = current;
+        SamplingPlan plan = config.sampling();
+        ConsumerRecord<String, Prompt> head = served.get(0);
+        Random rng = plan.randomFor(head.topic(), head.partition(), head.offset());
+        long t0 = System.nanoTime();
+        List<List<GroupSampler.Response>> groups = GroupSampler.sample(serving, plan, prompts, rng);
+        long decodeNanos = System.nanoTime() - t0;
+        Instant now = Instant.now();
+        Samples.Lineage lineage = new Samples.Lineage(serving.policy().name(), serving.version(), config.generatorId(),
+                plan.options().temperature(), plan.n());
+        int sent = 0;
+        for (int p = 0; p < served.size(); p++) {
+            for (Sample s : Samples.group(served.get(p), groups.get(p), lineage, now)) {
+                out.send(samples, s.getPromptId(), s);
+                sent++;
+            }
+        }
+        stats.batch(served.size(), sent, GroupSampler.tokens(groups), decodeNanos);
+        noteFirstSample(now);
+    }
+
+    private void noteFirstSample(Instant now) {
+        if (awaitingFirstSample == null) {
+            return;
+        }
+        CheckpointFollower.Ready<ServingPolicy> r = awaitingFirstSample;
+        awaitingFirstSample = null;
+        Duration firstSample = Duration.between(r.announcement().getCreatedAt(), now);
+        stats.adopted(new GeneratorStats.Adoption(r.version(), r.latency(), firstSample));
+        log.info("{}: first samples of {} v{} {} ms after it was written", SERVICE, config.policyName(), r.version(),
+                firstSample.toMillis());
     }
 
     @Override
+    public void stop() {
+        running = false;
+        loop.stop();
+        closeFollower();   // also ends a wait for the first version
+    }
+
+    @Override
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The consumer loop (counters of committed records). */
     public ConsumerLoop<String, Prompt> loop() {
         return loop;
+    }
+
+    /** Announced versions refused so far (snapshot missing, corrupt or outside the store): the old one kept serving. */
+    public long versionsRefused() {
+        return follower.refusedCount();
+    }
+
+    /** Prompts, samples, tokens, the version served and how each version was adopted. */
+    public GeneratorStats stats() {
+        return stats;
     }
 }

@@ -6,13 +6,17 @@ import dev.odpo.kafka.ServiceLauncher;
 public final class Main {
 
     static final ServiceLauncher LAUNCHER = new ServiceLauncher("generator",
-            "Consumes prompts and samples responses with the current policy (sampling arrives with the model).",
+            "Consumes prompts and samples N responses per prompt from the newest announced version of a policy "
+                    + "(vanilla or PILAF), each batch's samples and consumed offsets committed in one Kafka transaction.",
             GeneratorConfig.SETTINGS);
 
     private Main() {
     }
 
-    /** Runs until stopped; returns the exit code (0, or 2 for bad settings, 3 when Kafka is unreachable). */
+    /**
+     * Runs until stopped; returns the exit code: 0, 1 when it stopped on an error, 2 for bad settings, 3 when
+     * Kafka is unreachable.
+     */
     public static int run(String[] args) {
         return LAUNCHER.launch(args, values -> Generator.create(GeneratorConfig.from(values)));
     }

@@ -1,0 +1,71 @@
+package dev.odpo.generator;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the generator has done so far, for the progress log and for callers (tests, a monitor): counts of
+ * prompts, samples and generated tokens as handed to the batch's transaction, time spent decoding, the
+ * version being served and how each version was adopted. Written by the serving thread, read from any.
+ */
+public final class GeneratorStats {
+
+    /**
+     * One adopted version.
+     *
+     * @param version           the snapshot version
+     * @param ready             from the snapshot's creation (its announcement's created_at) to verified and loaded
+     * @param firstSample       from the snapshot's creation to the first samples of this version
+     */
+    public record Adoption(long version, Duration ready, Duration firstSample) {
+    }
+
+    /** A point-in-time copy of the counters. */
+    public record Snapshot(long prompts, long samples, long tokens, long batches, long decodeNanos, long version) {
+    }
+
+    private static final int KEPT_ADOPTIONS = 100;
+
+    private final AtomicLong prompts = new AtomicLong();
+    private final AtomicLong samples = new AtomicLong();
+    private final AtomicLong tokens = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong decodeNanos = new AtomicLong();
+    private final AtomicLong version = new AtomicLong(-1);
+    private final List<Adoption> adoptions = new ArrayList<>();
+
+    void batch(int prompts, int samples, long tokens, long decodeNanos) {
+        this.prompts.addAndGet(prompts);
+        this.samples.addAndGet(samples);
+        this.tokens.addAndGet(tokens);
+        this.decodeNanos.addAndGet(decodeNanos);
+        batches.incrementAndGet();
+    }
+
+    void serving(long version) {
+        this.version.set(version);
+    }
+
+    synchronized void adopted(Adoption adoption) {
+        if (adoptions.size() == KEPT_ADOPTIONS) {
+            adoptions.remove(0);
+        }
+        adoptions.add(adoption);
+    }
+
+    /** The versions adopted so far (the latest {@value #KEPT_ADOPTIONS}), oldest first. */
+    public synchronized List<Adoption> adoptions() {
+        return List.copyOf(adoptions);
+    }
+
+    /** The version being served, or -1 before the first. */
+    public long version() {
+        return version.get();
+    }
+
+    public Snapshot snapshot() {
+        return new Snapshot(prompts.get(), samples.get(), tokens.get(), batches.get(), decodeNanos.get(), version.get());
+    }
+}
