@@ -6,7 +6,9 @@ import dev.odpo.kafka.ServiceLauncher;
 public final class Main {
 
     static final ServiceLauncher LAUNCHER = new ServiceLauncher("evaluator",
-            "Consumes checkpoint announcements and evaluates each snapshot on held-out prompts (evaluation arrives with its issue).",
+            "Evaluates every announced version of a policy on the task's held-out prompts (gold reward and accuracy, "
+                    + "KL to the reference, J, win rate against pi0, length, proxy reward), publishes one EvalReport per "
+                    + "version on the evaluations topic and keeps an HTML report with plots up to date.",
             EvaluatorConfig.SETTINGS);
 
     private Main() {
