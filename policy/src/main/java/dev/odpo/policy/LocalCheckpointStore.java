@@ -50,7 +50,9 @@ public final class LocalCheckpointStore implements CheckpointStore {
 
     @Override
     public String uriOf(String policyName, long version) {
-        return dirOf(policyName, version).toUri().toString();
+        // Path.toUri ends a directory's URI with '/' only once it exists: always end it so, for one stable name
+        String uri = dirOf(policyName, version).toUri().toString();
+        return uri.endsWith("/") ? uri : uri + "/";
     }
 
     @Override

@@ -64,6 +64,7 @@ class LocalCheckpointStoreTest {
     @Test
     void aPublishedSnapshotListsAndOpensWithBitIdenticalWeights() throws IOException {
         // Given two published versions of a policy.
+        String named = store.uriOf("pi", 1);
         publish(0, null, null);
         Snapshot v1 = publish(1, 0L, 0L);
 
@@ -84,6 +85,9 @@ class LocalCheckpointStoreTest {
                 .contains("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
                 .doesNotContain(SnapshotManifest.FILE_NAME);
         assertThat(listed.get(1).parentVersion()).isNull();
+
+        // And its uri is the one it could be named by before it existed (a reference announced ahead of it).
+        assertThat(v1.uri()).isEqualTo(named);
 
         // And the announced hash is the manifest's own, and the weights are exactly those written.
         assertThat(opened.sha256()).isEqualTo(SnapshotManifest.sha256(Files.readAllBytes(
