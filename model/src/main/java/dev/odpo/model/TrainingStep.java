@@ -129,7 +129,32 @@ public final class TrainingStep implements AutoCloseable {
     }
   }
 
-  /** Drops gradients accumulated towards an update not yet made (e.g. before saving a snapshot). */
+  /** Micro-batches whose gradients wait for the rest of their update. */
+  public int pendingMicroBatches() {
+    return pending;
+  }
+
+  /**
+   * Applies the update now from the micro-batches accumulated so far (the end of an epoch that does not divide
+   * by the accumulation); returns null when none are pending.
+   */
+  public Outcome flush() {
+    if (pending == 0) {
+      return null;
+    }
+    pending = 0;
+    double lr = nextLearningRate();
+    optimizer.setLearningRate(lr);
+    try {
+      double norm = optimizer.step();
+      return new Outcome(Double.NaN, Status.UPDATED, norm, lr, optimizer.steps());
+    } catch (ArithmeticException nonFinite) {
+      skipped++;
+      return new Outcome(Double.NaN, Status.SKIPPED_GRADIENT, Double.NaN, lr, optimizer.steps());
+    }
+  }
+
+  /** Drops gradients accumulated towards an update not yet made. */
   public void dropPendingGradients() {
     if (pending > 0) {
       optimizer.zeroGradients();

@@ -56,6 +56,21 @@ class TrainingStepTest {
   }
 
   @Test
+  void flushAppliesAnUnfinishedAccumulation() {
+    try (LlamaModel m = LlamaModel.random(TINY, Device.cpu(), 3);
+         TrainingStep step = new TrainingStep(m, options(4))) {
+      assertThat(step.flush()).isNull();
+      Map<String, float[]> before = weights(m);
+      run(step, m, ROWS);
+      assertThat(step.pendingMicroBatches()).isEqualTo(1);
+      assertThat(step.flush().status()).isEqualTo(TrainingStep.Status.UPDATED);
+      assertThat(step.pendingMicroBatches()).isZero();
+      assertThat(step.updates()).isEqualTo(1);
+      assertThat(weights(m).get("model.norm.weight")).isNotEqualTo(before.get("model.norm.weight"));
+    }
+  }
+
+  @Test
   void aNonFiniteLossIsSkippedWithoutTouchingTheWeights() {
     try (LlamaModel m = LlamaModel.random(TINY, Device.cpu(), 4);
          TrainingStep step = new TrainingStep(m, options(1))) {
