@@ -35,10 +35,7 @@ public final class KafkaOptions {
     /** The settings, options over environment over file over defaults; fails naming a bad setting. */
     KafkaSettings settings() {
         Map<String, String> env = System.getenv();
-        Path file = configFile;
-        if (file == null && env.get(ConfigValues.CONFIG_FILE_ENV) != null && !env.get(ConfigValues.CONFIG_FILE_ENV).isBlank()) {
-            file = Path.of(env.get(ConfigValues.CONFIG_FILE_ENV));
-        }
+        Path file = configFile();
         Map<String, String> merged = new java.util.HashMap<>(env);
         override(merged, KafkaSettings.BOOTSTRAP_SERVERS, bootstrapServers);
         override(merged, KafkaSettings.REGISTRY_URL, registryUrl);
@@ -46,6 +43,15 @@ public final class KafkaOptions {
         List<Setting<?>> settings = new ArrayList<>(KafkaSettings.SETTINGS);
         // A service's properties file also holds that service's own settings: read only the shared ones.
         return KafkaSettings.from(ConfigValues.load(settings, merged, file, false));
+    }
+
+    /** The properties file with settings: --config, else ODPO_CONFIG_FILE, else none (null). */
+    Path configFile() {
+        String fromEnv = System.getenv(ConfigValues.CONFIG_FILE_ENV);
+        if (configFile == null && fromEnv != null && !fromEnv.isBlank()) {
+            return Path.of(fromEnv);
+        }
+        return configFile;
     }
 
     private static void override(Map<String, String> env, Setting<?> setting, String value) {

@@ -62,7 +62,7 @@ public record Policy(String name, long version, Path dir, LlamaModel model, Text
     }
 
     /** Fails with a one-line reason when {@code dir} cannot be a Hugging Face model directory. */
-    static void requireModelDir(Path dir) throws IOException {
+    public static void requireModelDir(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no such model directory");
         }
