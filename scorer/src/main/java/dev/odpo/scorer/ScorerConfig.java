@@ -21,12 +21,13 @@ import java.util.regex.Pattern;
  * @param name          the scorer's name, written into every Score; the pair-builder's scorer list refers to it
  * @param reward        what the reward is made of
  * @param groupId       consumer group: scorers in one group share the samples' partitions
- * @param offsetReset   where a group without committed offsets starts: earliest (the retained history) or latest
+ * @param instanceId    this instance's Kafka transactional id
+ * @param batchSize     samples per batch: one reward-model pass, one transaction
  * @param fromBeginning rewind the group to the earliest retained sample at start, committed offsets or not
  * @param maxChars      prompt or response texts longer than this go to the dead-letter topic
  */
-public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, String groupId, OffsetReset offsetReset,
-                           boolean fromBeginning, int maxChars) {
+public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, String groupId, String instanceId,
+                           int batchSize, boolean fromBeginning, int maxChars) {
 
     /**
      * What a scorer's reward is made of.
@@ -35,7 +36,7 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
      * @param weights        each component's weight in reward = Σ weight·component
      * @param rewardModelDir a Hugging Face *ForSequenceClassification directory; null without a reward model
      * @param device         where the reward model runs: cpu, gpu or gpu:N
-     * @param batchSize      samples per reward-model forward pass
+     * @param batchSize      the most samples in one reward-model forward pass
      * @param lambda         λ of the length penalty −λ·|response|
      * @param lengthUnit     how |response| is counted
      */
@@ -69,24 +70,6 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
         }
     }
 
-    /** Where a consumer group without committed offsets starts reading (Kafka's auto.offset.reset). */
-    public enum OffsetReset {
-        EARLIEST, LATEST;
-
-        static OffsetReset parse(String s) {
-            return switch (s.trim().toLowerCase(Locale.ROOT)) {
-                case "earliest" -> EARLIEST;
-                case "latest" -> LATEST;
-                default -> throw new IllegalArgumentException("must be earliest or latest");
-            };
-        }
-
-        /** The value of the consumer setting auto.offset.reset. */
-        public String kafkaValue() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     /** Scorer names end up in the pair-builder's comma-separated scorer list. */
     private static final Pattern NAME = Pattern.compile("[^\\s,*]*");
     private static final Pattern DEVICE = Pattern.compile("cpu|gpu|gpu:\\d+");
@@ -107,8 +90,6 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
                     "Where the reward model runs: cpu, gpu or gpu:N.")
             .withValidator(v -> DEVICE.matcher(v.trim().toLowerCase(Locale.ROOT)).matches() ? null
                     : "must be cpu, gpu or gpu:N");
-    static final Setting<Integer> BATCH_SIZE = Setting.integer("scorer.reward-model.batch.size", 16, 1, 4096,
-            "Samples scored together in one reward-model forward pass.");
     static final Setting<Double> VERIFIER_WEIGHT = weight(ComponentKind.VERIFIER);
     static final Setting<Double> LENGTH_PENALTY_WEIGHT = weight(ComponentKind.LENGTH_PENALTY);
     static final Setting<Double> LAMBDA = number("scorer.length-penalty.lambda", "0",
@@ -121,13 +102,18 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
     static final Setting<String> GROUP_ID = Setting.string("scorer.group.id", "",
             "Consumer group; instances in one group share the samples' partitions. Empty = odpo-scorer-<scorer.name>, "
                     + "so scorers with different names each score every sample.");
-    static final Setting<String> OFFSET_RESET = Setting.string("scorer.offset.reset", "earliest",
-                    "Where a new consumer group starts: earliest (every retained sample) or latest (new samples only).")
-            .withValidator(v -> problem(() -> OffsetReset.parse(v)));
+    static final Setting<String> ID = Setting.string("scorer.id", "",
+            "This instance's id, used as its Kafka transactional id: stable across restarts of one instance and "
+                    + "distinct between instances (a restarted instance fences its predecessor). Empty = "
+                    + "scorer-<scorer.name>-<host name>.");
     static final Setting<Boolean> FROM_BEGINNING = Setting.bool("scorer.from.beginning", false,
             "Rewind the group to the earliest retained sample at start, even where it has committed offsets: "
                     + "re-scores the whole history (the same as --from-beginning). Done only while no other member "
-                    + "of the group runs.");
+                    + "of the group runs. A new group starts at the earliest retained sample anyway, unless "
+                    + "kafka.auto.offset.reset=latest.");
+    static final Setting<Integer> BATCH_SIZE = Setting.integer("scorer.batch.size", 32, 1, 4096,
+            "Samples per batch: scored together (one reward-model forward pass), and their scores and consumed "
+                    + "offsets committed in one Kafka transaction. Bounds memory.");
     static final Setting<Integer> MAX_CHARS = Setting.integer("scorer.max.chars", 65_536, 1, 10_000_000,
             "Samples whose prompt or response has more characters than this go to the dead-letter topic.");
 
@@ -136,8 +122,8 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
 
     static {
         List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
-        all.addAll(List.of(NAME_SETTING, COMPONENTS, REWARD_MODEL_DIR, REWARD_MODEL_WEIGHT, DEVICE_SETTING, BATCH_SIZE,
-                VERIFIER_WEIGHT, LENGTH_PENALTY_WEIGHT, LAMBDA, LENGTH_UNIT, GROUP_ID, OFFSET_RESET, FROM_BEGINNING,
+        all.addAll(List.of(NAME_SETTING, COMPONENTS, REWARD_MODEL_DIR, REWARD_MODEL_WEIGHT, DEVICE_SETTING,
+                VERIFIER_WEIGHT, LENGTH_PENALTY_WEIGHT, LAMBDA, LENGTH_UNIT, GROUP_ID, ID, BATCH_SIZE, FROM_BEGINNING,
                 MAX_CHARS));
         SETTINGS = List.copyOf(all);
     }
@@ -179,8 +165,9 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
                 ResponseLength.Unit.parse(values.get(LENGTH_UNIT)));
         String name = values.get(NAME_SETTING).isBlank() ? reward.defaultName() : values.get(NAME_SETTING).trim();
         String group = values.get(GROUP_ID).isBlank() ? defaultGroupId(name) : values.get(GROUP_ID).trim();
-        return new ScorerConfig(KafkaSettings.from(values), name, reward, group,
-                OffsetReset.parse(values.get(OFFSET_RESET)), values.get(FROM_BEGINNING), values.get(MAX_CHARS));
+        String id = values.get(ID).isBlank() ? "scorer-" + name + "-" + hostName() : values.get(ID).trim();
+        return new ScorerConfig(KafkaSettings.from(values), name, reward, group, id, values.get(BATCH_SIZE),
+                values.get(FROM_BEGINNING), values.get(MAX_CHARS));
     }
 
     /** Each scorer name its own group, so scorers side by side each score every sample. */
@@ -190,7 +177,15 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
 
     /** The same settings, rewinding to the earliest retained sample at start (--from-beginning). */
     public ScorerConfig rewoundToBeginning() {
-        return new ScorerConfig(kafka, name, reward, groupId, offsetReset, true, maxChars);
+        return new ScorerConfig(kafka, name, reward, groupId, instanceId, batchSize, true, maxChars);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     private static Setting<Double> weight(ComponentKind kind) {

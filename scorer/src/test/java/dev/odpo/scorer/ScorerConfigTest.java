@@ -38,7 +38,8 @@ class ScorerConfigTest {
         assertThat(c.groupId()).isEqualTo("odpo-scorer-verifier");
         assertThat(c.reward().kind()).isEqualTo(ScorerKind.VERIFIER);
         assertThat(c.reward().rewardModelDir()).isNull();
-        assertThat(c.offsetReset()).isEqualTo(ScorerConfig.OffsetReset.EARLIEST);
+        assertThat(c.instanceId()).startsWith("scorer-verifier-");
+        assertThat(c.batchSize()).isEqualTo(32);
         assertThat(c.fromBeginning()).isFalse();
         assertThat(c.rewoundToBeginning().fromBeginning()).isTrue();
     }
@@ -62,8 +63,8 @@ class ScorerConfigTest {
         env.put("ODPO_SCORER_VERIFIER_WEIGHT", "-1");
         env.put("ODPO_SCORER_LENGTH_PENALTY_LAMBDA", "0.002");
         env.put("ODPO_SCORER_LENGTH_PENALTY_UNIT", "tokens");
-        env.put("ODPO_SCORER_REWARD_MODEL_BATCH_SIZE", "64");
-        env.put("ODPO_SCORER_OFFSET_RESET", "latest");
+        env.put("ODPO_SCORER_BATCH_SIZE", "64");
+        env.put("ODPO_SCORER_ID", "scorer-a");
 
         ScorerConfig c = load(env);
 
@@ -77,7 +78,8 @@ class ScorerConfigTest {
         assertThat(c.reward().lambda()).isEqualTo(0.002);
         assertThat(c.reward().lengthUnit()).isEqualTo(ResponseLength.Unit.TOKENS);
         assertThat(c.reward().batchSize()).isEqualTo(64);
-        assertThat(c.offsetReset().kafkaValue()).isEqualTo("latest");
+        assertThat(c.batchSize()).isEqualTo(64);
+        assertThat(c.instanceId()).isEqualTo("scorer-a");
     }
 
     @Test
@@ -105,14 +107,14 @@ class ScorerConfigTest {
                 "ODPO_SCORER_REWARD_MODEL_DEVICE", "tpu",
                 "ODPO_SCORER_LENGTH_PENALTY_UNIT", "words",
                 "ODPO_SCORER_LENGTH_PENALTY_LAMBDA", "-1",
-                "ODPO_SCORER_OFFSET_RESET", "middle",
+                "ODPO_SCORER_BATCH_SIZE", "0",
                 "ODPO_SCORER_VERIFIER_WEIGHT", "NaN");
 
         assertThatThrownBy(() -> load(env)).isInstanceOf(ConfigException.class).satisfies(e -> {
             List<String> problems = ((ConfigException) e).problems();
             assertThat(problems).hasSize(7);
             for (String setting : List.of("scorer.components", "scorer.name", "scorer.reward-model.device",
-                    "scorer.length-penalty.unit", "scorer.length-penalty.lambda", "scorer.offset.reset",
+                    "scorer.length-penalty.unit", "scorer.length-penalty.lambda", "scorer.batch.size",
                     "scorer.verifier.weight")) {
                 assertThat(problems).anySatisfy(p -> assertThat(p).contains("'" + setting + "'"));
             }
