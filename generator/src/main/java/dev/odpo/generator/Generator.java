@@ -9,6 +9,7 @@ import dev.odpo.kafka.Service;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.ConfigException;
 import dev.odpo.policy.CheckpointFollower;
+import dev.odpo.policy.CheckpointSettings;
 import dev.odpo.policy.LocalCheckpointStore;
 import java.io.IOException;
 import java.time.Duration;
@@ -80,7 +81,7 @@ public final class Generator implements Service {
         try {
             store = new LocalCheckpointStore(config.checkpointDir());
         } catch (IOException e) {
-            throw new ConfigException(GeneratorConfig.CHECKPOINT_DIR.name() + ": cannot open the checkpoint store at "
+            throw new ConfigException(CheckpointSettings.DIR.name() + ": cannot open the checkpoint store at "
                     + config.checkpointDir() + ": " + e.getMessage());
         }
         return new Generator(config, store);

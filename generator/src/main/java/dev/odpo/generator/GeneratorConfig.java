@@ -6,6 +6,7 @@ import dev.odpo.kafka.config.ConfigValues;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.kafka.config.Setting;
 import dev.odpo.model.SamplingOptions;
+import dev.odpo.policy.CheckpointSettings;
 import dev.odpo.policy.Devices;
 import dev.odpo.policy.PolicyNames;
 import java.net.InetAddress;
@@ -49,9 +50,6 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
             .withValidator(PolicyNames::problem);
     static final Setting<String> DEVICE = Setting.string("generator.device", "cpu",
             "Where the policy runs: cpu, gpu or gpu:N.");
-    static final Setting<String> CHECKPOINT_DIR = Setting.string("checkpoint.dir", "data/checkpoints",
-                    "Root directory of the checkpoint store (a shared volume when services run in containers).")
-            .withValidator(v -> v.isBlank() ? "must not be blank" : null);
     static final Setting<Integer> BATCH_SIZE = Setting.integer("generator.batch.size", 8, 1, 4096,
             "Prompts per batch: their N responses each are decoded together and committed in one transaction. "
                     + "Bounds memory: a burst of prompts waits in Kafka as consumer lag.");
@@ -90,7 +88,8 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
 
     static {
         List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
-        all.addAll(List.of(GROUP_ID, ID, POLICY, CHECKPOINT_DIR, DEVICE, N, SAMPLER, PILAF_BETA, TEMPERATURE, TOP_P,
+        all.addAll(CheckpointSettings.SETTINGS);
+        all.addAll(List.of(GROUP_ID, ID, POLICY, DEVICE, N, SAMPLER, PILAF_BETA, TEMPERATURE, TOP_P,
                 TOP_K, MAX_NEW_TOKENS, STOP_STRINGS, SEED, BATCH_SIZE, MAX_PROMPT_CHARS, PROGRESS_INTERVAL));
         SETTINGS = List.copyOf(all);
     }
@@ -123,7 +122,7 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
         SamplingPlan sampling = new SamplingPlan(n, options, sampler, values.get(PILAF_BETA), values.get(SEED));
         String id = values.get(ID).isBlank() ? "generator-" + hostName() : values.get(ID).trim();
         return new GeneratorConfig(KafkaSettings.from(values), values.get(GROUP_ID), id, values.get(MAX_PROMPT_CHARS),
-                values.get(POLICY), device, Path.of(values.get(CHECKPOINT_DIR)), values.get(BATCH_SIZE), sampling,
+                values.get(POLICY), device, Path.of(values.get(CheckpointSettings.DIR)), values.get(BATCH_SIZE), sampling,
                 values.get(PROGRESS_INTERVAL));
     }
 

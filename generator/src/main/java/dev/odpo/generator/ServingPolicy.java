@@ -30,12 +30,16 @@ public record ServingPolicy(Policy policy, Policy reference, Long referenceVersi
 
     /**
      * PILAF's π⁺ (extrapolated, {@code plus}) or π⁻ (interpolated) decoder; it reports log-probs under π_θ.
+     * With the policy as its own reference both are π_θ.
      *
      * @throws IllegalStateException when no reference was loaded (a vanilla generator)
      */
     public Decoder pilafDecoder(double beta, boolean plus) {
         if (reference == null) {
             throw new IllegalStateException("PILAF needs a reference policy; none was loaded");
+        }
+        if (reference == policy) {
+            return policy.decoder();   // (1±β)·z_θ ∓ β·z_θ = z_θ: one forward pass instead of two
         }
         return Decoder.pilaf(policy.model(), reference.model(), beta, plus, policy.tokenizer());
     }
