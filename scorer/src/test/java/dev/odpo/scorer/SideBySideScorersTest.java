@@ -3,12 +3,17 @@ package dev.odpo.scorer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
 import dev.odpo.broker.EmbeddedKafkaExtension;
 import dev.odpo.events.DeadLetter;
 import dev.odpo.events.Sample;
 import dev.odpo.events.Score;
 import dev.odpo.events.ScorerKind;
+import dev.odpo.model.RewardModel;
+import dev.odpo.model.TextTokenizer;
 import dev.odpo.task.GoldReward;
+import dev.odpo.task.TaskTokenizer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Scorers on a real broker: side by side under their own names, and re-scoring the retained history. */
 class SideBySideScorersTest {
@@ -120,6 +126,50 @@ class SideBySideScorersTest {
                 .extracting(DeadLetter::getService).containsExactlyInAnyOrder("scorer:verifier:gold", "scorer:length");
         assertThat(letters).filteredOn(d -> d.getReason().contains("no component applies")).singleElement()
                 .satisfies(d -> assertThat(d.getService()).isEqualTo("scorer:verifier:gold"));
+    }
+
+    @Test
+    void aRewardModelScorerPublishesTheModelsScoreAndDeadLettersWhatExceedsItsContext(@TempDir Path dir) throws Exception {
+        // Given: a tiny reward model with a 60-token context, and samples of which one is too long for it
+        TinyRewardModel.write(dir, 60, 5);
+        ScorerKafka k = topics(2);
+        List<Sample> samples = new ArrayList<>(arithmetic(1));
+        Sample tooLong = Samples.sample().setSampleId("long").setPromptId("p9").setGroupId("g9").setGroupSize(1)
+                .setPromptText("What is 1 + 1?").setResponseText("two ".repeat(20)).build();
+        samples.add(tooLong);
+        k.produce(samples);
+
+        // When: a scorer of reward model plus a per-token length penalty runs
+        ScorerConfig config = k.config(Map.of("ODPO_SCORER_COMPONENTS", "reward-model,length-penalty",
+                "ODPO_SCORER_REWARD_MODEL_DIR", dir.toString(), "ODPO_SCORER_NAME", "reward-model:tiny",
+                "ODPO_SCORER_LENGTH_PENALTY_LAMBDA", "0.01", "ODPO_SCORER_LENGTH_PENALTY_UNIT", "tokens"));
+        List<ConsumerRecord<String, Score>> scores;
+        try (var run = new ScorerKafka.Running(Scorer.create(config))) {
+            scores = k.scores("read_committed", got -> got.size() >= 4, WAIT);
+        }
+
+        // Then: each Score carries the model's own score of its text, and the length in the model's tokens
+        assertThat(scores).hasSize(4);
+        try (RewardModel rm = RewardModel.load(dir, Device.cpu()); TextTokenizer tok = TextTokenizer.load(dir)) {
+            for (ConsumerRecord<String, Score> r : scores) {
+                Score s = r.value();
+                Sample sample = samples.stream().filter(x -> x.getSampleId().equals(s.getSampleId())).findFirst().orElseThrow();
+                int[] ids = tok.encode(TaskTokenizer.renderPrompt(sample.getPromptText()) + sample.getResponseText()
+                        + TaskTokenizer.EOS, false);
+                double own = rm.score(List.of(ids))[0];
+                int tokens = sample.getResponseText().length(); // one token per character
+                assertThat(s.getComponents().get("reward-model")).isCloseTo(own, within(1e-4));
+                assertThat(s.getComponents().get("length-penalty")).isCloseTo(-0.01 * tokens, within(1e-12));
+                assertThat(s.getReward()).isCloseTo(own - 0.01 * tokens, within(1e-4));
+                assertThat(s.getResponseLength()).isEqualTo(tokens);
+                assertThat(s.getScorerKind()).isEqualTo(ScorerKind.REWARD_MODEL);
+            }
+        }
+        // ... and the sample the model cannot read whole is dead-lettered with the reason
+        assertThat(k.deadLetters(got -> !got.isEmpty(), WAIT)).singleElement().satisfies(d -> {
+            assertThat(d.getSourceTopic()).isEqualTo(k.topics.samples().name());
+            assertThat(d.getReason()).contains("reward-model").contains("context is 60");
+        });
     }
 
     @Test
