@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
                 TailCommand.class,
                 FeedbackCommand.class,
                 GenerateCommand.class,
+                EvaluateCommand.class,
                 CheckpointsCommand.class,
                 SftCommand.class,
                 TrainRewardModelCommand.class,
