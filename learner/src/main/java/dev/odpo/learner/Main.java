@@ -6,7 +6,7 @@ import dev.odpo.kafka.ServiceLauncher;
 public final class Main {
 
     static final ServiceLauncher LAUNCHER = new ServiceLauncher("learner",
-            "Consumes preference pairs and trains the policy with online DPO (training arrives with the learner issue).",
+            "Trains a policy with DPO on the preference pairs topic and publishes its snapshots, exactly once.",
             LearnerConfig.SETTINGS);
 
     private Main() {

@@ -1,11 +1,22 @@
 package dev.odpo.learner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.odpo.events.PreferencePair;
+import dev.odpo.kafka.config.ConfigException;
+import dev.odpo.kafka.config.ConfigValues;
+import dev.odpo.model.ReferenceMode;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/** The learner's plain logic: pair checks, staleness, the duplicate window, committable offsets, settings. */
 class LearnerTest {
 
     static PreferencePair.Builder pair() {
@@ -18,19 +29,83 @@ class LearnerTest {
 
     @Test
     void aValidPairHasNoProblems() {
-        assertThat(Learner.problems("p1", pair().build(), 100)).isEmpty();
+        assertThat(PairIntake.problems("p1", pair().build(), 100)).isEmpty();
     }
 
     @Test
     void pairsThatCannotBeTrainedOnAreRefusedWithTheReason() {
-        assertThat(Learner.problems("p1", pair().setRejectedSampleId("s1").build(), 100))
+        assertThat(PairIntake.problems("p1", pair().setRejectedSampleId("s1").build(), 100))
                 .containsExactly("chosen and rejected are the same sample s1");
-        assertThat(Learner.problems("p1", pair().setMargin(Double.NaN).build(), 100))
+        assertThat(PairIntake.problems("p1", pair().setMargin(Double.NaN).build(), 100))
                 .containsExactly("margin is not a finite number: NaN");
-        assertThat(Learner.problems("p1", pair().setWeight(0).build(), 100))
+        assertThat(PairIntake.problems("p1", pair().setWeight(0).build(), 100))
                 .containsExactly("weight must be positive and finite, was 0.0");
-        assertThat(Learner.problems("p1", pair().setChosenText("z".repeat(101)).build(), 100))
+        assertThat(PairIntake.problems("p1", pair().setChosenText("z".repeat(101)).build(), 100))
                 .containsExactly("chosen_text is too long: 101 characters, at most 100 allowed");
-        assertThat(Learner.problems("p1", pair().setPromptText("").build(), 100)).containsExactly("prompt_text is empty");
+        assertThat(PairIntake.problems("p1", pair().setPromptText("").build(), 100)).containsExactly("prompt_text is empty");
+    }
+
+    @Test
+    void stalenessCountsVersionsBehindTheOlderSample() {
+        PreferencePair p = pair().setChosenPolicyVersion(5).setRejectedPolicyVersion(3).build();
+        assertThat(PairIntake.staleness(p, 7)).isEqualTo(4);
+        assertThat(PairIntake.staleness(p, 2)).isZero();   // samples of a newer version: not stale
+    }
+
+    @Test
+    void theDuplicateWindowForgetsTheOldestAndSurvivesASaveAndLoad(@TempDir Path dir) throws Exception {
+        RecentPairIds r = new RecentPairIds(3);
+        for (String id : List.of("a", "b", "c", "d")) {
+            r.add(id);
+        }
+        assertThat(r.contains("a")).isFalse();
+        assertThat(r.view()).containsExactly("b", "c", "d");
+        r.save(dir.resolve("ids.txt"));
+        RecentPairIds back = RecentPairIds.load(dir.resolve("ids.txt"), 2);
+        assertThat(back.view()).containsExactly("c", "d");
+    }
+
+    @Test
+    void offsetsAreNeverCommittedPastAPairStillWaitingToBeTrained() {
+        TopicPartition p0 = new TopicPartition("pairs", 0);
+        TopicPartition p1 = new TopicPartition("pairs", 1);
+        PendingOffsets o = new PendingOffsets();
+        o.hold(p0, 5);        // buffered
+        o.seen(p0, 6);        // skipped (stale) after it
+        o.seen(p1, 10);       // dead-lettered
+        assertThat(o.committable()).isEqualTo(Map.of(p0, new OffsetAndMetadata(5), p1, new OffsetAndMetadata(11)));
+        o.release(p0, 5);     // trained
+        assertThat(o.committable()).isEqualTo(Map.of(p0, new OffsetAndMetadata(7), p1, new OffsetAndMetadata(11)));
+    }
+
+    @Test
+    void defaultsMakeAnOnlineSigmoidLearnerWithAnInitialReference() {
+        LearnerConfig c = LearnerConfig.from(ConfigValues.load(LearnerConfig.SETTINGS, Map.of(), null));
+        assertThat(c.mode()).isEqualTo(LearnerConfig.Mode.ONLINE);
+        assertThat(c.dpo().loss().kind().label()).isEqualTo("sigmoid");
+        assertThat(c.dpo().reference()).isEqualTo(ReferenceMode.INITIAL);
+        assertThat(c.transactionalId()).isEqualTo("odpo-learner-policy");
+        assertThat(c.tooStale(c.maxStaleness() + 1)).isTrue();
+        assertThat(c.tooStale(c.maxStaleness())).isFalse();
+    }
+
+    @Test
+    void anUnknownLossReferenceOrModeFailsAtStartNamingTheSettingAndTheChoices() {
+        assertThatThrownBy(() -> ConfigValues.load(LearnerConfig.SETTINGS, Map.of("ODPO_LEARNER_LOSS", "kto"), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContainingAll("learner.loss", "'kto'", "sigmoid, ipo, hinge");
+        assertThatThrownBy(() -> ConfigValues.load(LearnerConfig.SETTINGS, Map.of("ODPO_LEARNER_REFERENCE", "sft"), null))
+                .hasMessageContainingAll("learner.reference", "initial, previous");
+        assertThatThrownBy(() -> ConfigValues.load(LearnerConfig.SETTINGS, Map.of("ODPO_LEARNER_MODE", "batch"), null))
+                .hasMessageContainingAll("learner.mode", "online, iterative");
+        assertThatThrownBy(() -> LearnerConfig.from(ConfigValues.load(LearnerConfig.SETTINGS,
+                Map.of("ODPO_LEARNER_LOSS", "ipo", "ODPO_LEARNER_LABEL_SMOOTHING", "0.1"), null)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("sigmoid");
+    }
+
+    @Test
+    void helpListsTheLearnerSettings() {
+        assertThat(Main.LAUNCHER.help()).contains("learner.loss", "learner.reference", "learner.max.staleness",
+                "checkpoint.dir");
     }
 }
