@@ -11,9 +11,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "odpo", mixinStandardHelpOptions = true, version = "odpo 0.1.0",
         description = "Continuous online DPO for language models, as an event-streaming system on Apache Kafka.",
-        footer = {"", "Start here:  odpo broker   (then, in a second terminal)   odpo prompts examples/prompts.jsonl; odpo tail prompts",
+        footer = {"", "Start here:  odpo demo   (the whole loop on this machine; odpo demo --help for its options)",
                 "Run 'odpo <command> --help' for a command's options."},
         subcommands = {
+                DemoCommand.class,
                 BrokerCommand.class,
                 RunCommand.class,
                 TopicsCommand.class,

@@ -31,6 +31,9 @@ public final class ConsoleProgress implements StepListener, AutoCloseable {
 
     @Override
     public void onStep(int step, int total, double loss) {
+        if (total > 0 && total != bar.getMax()) {
+            bar.maxHint(total);
+        }
         smoothed = Double.isNaN(smoothed) || !smooth ? loss : 0.95 * smoothed + 0.05 * loss;
         bar.stepTo(step);
         bar.setExtraMessage(smooth ? String.format(java.util.Locale.ROOT, " %s %.4f", metric, smoothed)
