@@ -10,6 +10,7 @@ import dev.odpo.kafka.RecordCheck;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.ConfigException;
 import dev.odpo.kafka.config.Setting;
+import dev.odpo.policy.CheckpointSettings;
 import dev.odpo.policy.CheckpointStore;
 import dev.odpo.policy.Devices;
 import dev.odpo.policy.LocalCheckpointStore;
@@ -81,7 +82,7 @@ public final class Evaluator implements LoopService {
      */
     public static Evaluator create(EvaluatorConfig config) {
         Device device = setting(EvaluatorConfig.DEVICE, config.device(), () -> Devices.parse(config.device()));
-        CheckpointStore store = setting(EvaluatorConfig.CHECKPOINT_DIR, config.checkpointDir(),
+        CheckpointStore store = setting(CheckpointSettings.DIR, config.checkpointDir(),
                 () -> new LocalCheckpointStore(config.checkpointDir()));
         ScoringModel proxy = config.rewardModelDir() == null ? null : setting(EvaluatorConfig.REWARD_MODEL_DIR,
                 config.rewardModelDir(), () -> ScoringModel.load(config.rewardModelDir(), device));

@@ -4,6 +4,7 @@ import dev.odpo.kafka.config.ConfigException;
 import dev.odpo.kafka.config.ConfigValues;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.kafka.config.Setting;
+import dev.odpo.policy.CheckpointSettings;
 import dev.odpo.policy.PolicyNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,9 +54,6 @@ public record EvaluatorConfig(KafkaSettings kafka, String groupId, String policy
                     "Where the models run: cpu, gpu or gpu:N.")
             .withValidator(v -> DEVICE_NAME.matcher(v.trim().toLowerCase(Locale.ROOT)).matches() ? null
                     : "must be cpu, gpu or gpu:N");
-    static final Setting<String> CHECKPOINT_DIR = Setting.string("checkpoint.dir", "data/checkpoints",
-                    "Root of the checkpoint store (a shared directory) that the announcements point into.")
-            .withValidator(v -> v.isBlank() ? "must not be blank" : null);
     static final Setting<String> REPORT_DIR = Setting.string("evaluator.report.dir", "data/reports",
                     "The report (index.html and PNG plots) is written to <this>/<policy name>, rewritten after each version.")
             .withValidator(v -> v.isBlank() ? "must not be blank" : null);
@@ -73,7 +71,9 @@ public record EvaluatorConfig(KafkaSettings kafka, String groupId, String policy
         List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
         all.addAll(List.of(GROUP_ID, POLICY_NAME));
         all.addAll(SPEC_SETTINGS);
-        all.addAll(List.of(DEVICE, CHECKPOINT_DIR, REPORT_DIR, REWARD_MODEL_DIR));
+        all.add(DEVICE);
+        all.addAll(CheckpointSettings.SETTINGS);
+        all.addAll(List.of(REPORT_DIR, REWARD_MODEL_DIR));
         SETTINGS = List.copyOf(all);
     }
 
@@ -90,7 +90,7 @@ public record EvaluatorConfig(KafkaSettings kafka, String groupId, String policy
                     + "' (from " + values.sourceOf(REWARD_MODEL_DIR) + "): not a model directory (no config.json)"));
         }
         return new EvaluatorConfig(KafkaSettings.from(values), values.get(GROUP_ID).trim(), policy, spec(values),
-                values.get(DEVICE).trim().toLowerCase(Locale.ROOT), Path.of(values.get(CHECKPOINT_DIR).trim()),
+                values.get(DEVICE).trim().toLowerCase(Locale.ROOT), Path.of(values.get(CheckpointSettings.DIR).trim()),
                 Path.of(values.get(REPORT_DIR).trim()).resolve(policy), rm.isEmpty() ? null : Path.of(rm));
     }
 

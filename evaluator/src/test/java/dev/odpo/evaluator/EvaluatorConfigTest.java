@@ -23,16 +23,19 @@ class EvaluatorConfigTest {
         assertThat(c.reportDir()).isEqualTo(Path.of("data/reports/policy"));
         assertThat(c.rewardModelDir()).isNull();
         assertThat(c.device()).isEqualTo("cpu");
+        assertThat(c.checkpointDir()).isEqualTo(Path.of("data/checkpoints"));
     }
 
     @Test
     void environmentVariablesSetEachSetting() {
         EvaluatorConfig c = load(Map.of("ODPO_EVALUATOR_POLICY_NAME", "pi", "ODPO_EVALUATOR_PROMPTS", "10",
-                "ODPO_EVALUATOR_TEMPERATURE", "0.7", "ODPO_EVALUATOR_BETA", "0.05", "ODPO_EVALUATOR_REPORT_DIR", "/srv/r"));
+                "ODPO_EVALUATOR_TEMPERATURE", "0.7", "ODPO_EVALUATOR_BETA", "0.05", "ODPO_EVALUATOR_REPORT_DIR", "/srv/r",
+                "ODPO_CHECKPOINT_DIR", "/srv/checkpoints"));
         assertThat(c.spec().prompts()).isEqualTo(10);
         assertThat(c.spec().temperature()).isEqualTo(0.7);
         assertThat(c.spec().beta()).isEqualTo(0.05);
         assertThat(c.reportDir()).isEqualTo(Path.of("/srv/r/pi"));
+        assertThat(c.checkpointDir()).isEqualTo(Path.of("/srv/checkpoints"));
     }
 
     @Test
