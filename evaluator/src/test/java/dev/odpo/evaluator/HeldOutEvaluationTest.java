@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.odpo.policy.Policy;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,69 +15,78 @@ class HeldOutEvaluationTest {
 
     @TempDir
     static Path tmp;
-    static Path pi0;
-    static Path other;
+    static Policy pi0;
+    static Policy other;
+    static final HeldOutEvaluation EVAL = new HeldOutEvaluation(TinyPolicies.SPEC, null);
+    static Rollouts pi0Rollouts;
+    static Rollouts otherRollouts;
 
     @BeforeAll
     static void policies() throws Exception {
-        pi0 = TinyPolicies.write(tmp.resolve("pi0"), 11);
-        other = TinyPolicies.write(tmp.resolve("other"), 12);
+        pi0 = TinyPolicies.load(TinyPolicies.write(tmp.resolve("pi0"), 11));
+        other = TinyPolicies.load(TinyPolicies.write(tmp.resolve("other"), 12));
+        pi0Rollouts = EVAL.rollouts(pi0);
+        otherRollouts = EVAL.rollouts(other);
+    }
+
+    @AfterAll
+    static void close() {
+        pi0.close();
+        other.close();
     }
 
     @Test
-    void aPolicyMeasuredAgainstItselfHasNoKlAndWinsHalfTheTime() throws Exception {
-        HeldOutEvaluation eval = new HeldOutEvaluation(TinyPolicies.SPEC, null);
-        try (Policy p = TinyPolicies.load(pi0)) {
-            Rollouts own = eval.rollouts(p);
-            EvalFigures f = eval.measure(p, own, p, own);
+    void aPolicyMeasuredAgainstItselfHasNoKlAndWinsHalfTheTime() {
+        EvalFigures f = EVAL.measure(pi0, pi0Rollouts, pi0, pi0Rollouts);
 
-            assertThat(f.prompts()).isEqualTo(8);
-            assertThat(f.kl()).isZero();
-            assertThat(f.objective()).isEqualTo(f.goldReward());
-            assertThat(f.winRate()).isEqualTo(0.5);
-            assertThat(f.greedyWinRate()).isEqualTo(0.5);
-            assertThat(f.proxyReward()).isNull();
-            assertThat(f.goldReward()).isBetween(0.0, 1.0);
-            assertThat(f.accuracy()).isBetween(0.0, 1.0);
-            assertThat(f.meanResponseTokens()).isBetween(0.0, 12.0);
-            assertThat(own.sampled().generations()).hasSize(8);
-        }
+        assertThat(f.prompts()).isEqualTo(8);
+        assertThat(f.kl()).isZero();
+        assertThat(f.objective()).isEqualTo(f.goldReward());
+        assertThat(f.winRate()).isEqualTo(0.5);
+        assertThat(f.greedyWinRate()).isEqualTo(0.5);
+        assertThat(f.proxyReward()).isNull();
+        assertThat(f.goldReward()).isBetween(0.0, 1.0);
+        assertThat(f.accuracy()).isBetween(0.0, 1.0);
+        assertThat(f.meanResponseTokens()).isBetween(0.0, 12.0);
+        assertThat(pi0Rollouts.sampled().generations()).hasSize(8);
+        assertThat(pi0Rollouts.prompts()).isEqualTo(TinyPolicies.SPEC.heldOutPrompts());
     }
 
     @Test
-    void theSameSpecGivesTheSameFiguresEveryTime() throws Exception {
-        HeldOutEvaluation eval = new HeldOutEvaluation(TinyPolicies.SPEC, null);
-        try (Policy p = TinyPolicies.load(other); Policy ref = TinyPolicies.load(pi0)) {
-            EvalFigures first = eval.measure(p, eval.rollouts(p), ref, eval.rollouts(ref));
-            EvalFigures second = eval.measure(p, eval.rollouts(p), ref, eval.rollouts(ref));
-            assertThat(second).isEqualTo(first);
-        }
+    void theSameSpecGivesTheSameResponsesAndFiguresEveryTime() {
+        Rollouts again = EVAL.rollouts(other);
+        assertThat(again.sampled().texts()).isEqualTo(otherRollouts.sampled().texts());
+        assertThat(again.greedy().texts()).isEqualTo(otherRollouts.greedy().texts());
+        assertThat(EVAL.measure(other, again, pi0, pi0Rollouts))
+                .isEqualTo(EVAL.measure(other, otherRollouts, pi0, pi0Rollouts));
     }
 
     @Test
-    void againstAnotherReferenceTheKlIsPositiveAndJSubtractsBetaTimesIt() throws Exception {
-        HeldOutEvaluation eval = new HeldOutEvaluation(TinyPolicies.SPEC, null);
-        try (Policy p = TinyPolicies.load(other); Policy ref = TinyPolicies.load(pi0)) {
-            Rollouts own = eval.rollouts(p);
-            Rollouts baseline = eval.rollouts(ref);
-            EvalFigures f = eval.measure(p, own, ref, baseline);
+    void againstAnotherReferenceTheKlIsPositiveAndJSubtractsBetaTimesIt() {
+        EvalFigures f = EVAL.measure(other, otherRollouts, pi0, pi0Rollouts);
 
-            assertThat(f.kl()).isGreaterThan(0.5);
-            assertThat(f.objective()).isCloseTo(f.goldReward() - 0.1 * f.kl(), within(1e-12));
-            assertThat(f.winRate()).isEqualTo(WinRate.of(own.sampled().rewards(), baseline.sampled().rewards()));
-            assertThat(f.greedyWinRate()).isEqualTo(WinRate.of(own.greedy().rewards(), baseline.greedy().rewards()));
-        }
+        assertThat(f.kl()).isGreaterThan(0.5);
+        assertThat(f.objective()).isCloseTo(f.goldReward() - 0.1 * f.kl(), within(1e-12));
+        assertThat(f.winRate()).isEqualTo(WinRate.of(otherRollouts.sampled().rewards(), pi0Rollouts.sampled().rewards()));
+        assertThat(f.greedyWinRate()).isEqualTo(WinRate.of(otherRollouts.greedy().rewards(), pi0Rollouts.greedy().rewards()));
     }
 
     @Test
-    void atAnotherTemperatureTheKlStillComesFromThePolicysOwnSamples() throws Exception {
-        EvaluationSpec cold = new EvaluationSpec(8, 1, 0.5, 12, 4, 0.1);
-        HeldOutEvaluation eval = new HeldOutEvaluation(cold, null);
-        HeldOutEvaluation atOne = new HeldOutEvaluation(TinyPolicies.SPEC, null);
-        try (Policy p = TinyPolicies.load(other); Policy ref = TinyPolicies.load(pi0)) {
-            // the same temperature-1 draws as the spec at temperature 1, whatever the sampled responses' temperature
-            assertThat(eval.measure(p, eval.rollouts(p), ref, null).kl())
-                    .isEqualTo(atOne.measure(p, atOne.rollouts(p), ref, null).kl());
-        }
+    void withoutPi0TheWinRatesAreLeftOut() {
+        EvalFigures f = EVAL.measure(other, otherRollouts, pi0, null);
+        assertThat(f.winRate()).isNull();
+        assertThat(f.greedyWinRate()).isNull();
+        assertThat(f.toReport(new EvalFigures.Subject("other", 1, 0L, null, null), TinyPolicies.SPEC,
+                java.time.Instant.now(), 1).getMetrics()).doesNotContainKeys(EvalFigures.WIN_RATE, EvalFigures.STEP);
+    }
+
+    @Test
+    void atAnotherTemperatureTheKlStillComesFromThePolicysOwnTemperatureOneSamples() {
+        HeldOutEvaluation cold = new HeldOutEvaluation(new EvaluationSpec(8, 1, 0.5, 12, 4, 0.1), null);
+        Rollouts coldRollouts = cold.rollouts(other);
+        assertThat(coldRollouts.sampled().texts()).isNotEqualTo(otherRollouts.sampled().texts());
+        // the same temperature-1 draws as the spec at temperature 1
+        assertThat(cold.measure(other, coldRollouts, pi0, null).kl())
+                .isEqualTo(EVAL.measure(other, otherRollouts, pi0, null).kl());
     }
 }
