@@ -8,7 +8,9 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -114,15 +116,17 @@ public final class ReportPages {
         double[] gold = reports.stream().mapToDouble(EvalReport::getGoldReward).toArray();
         chart.addSeries("versions", kl, gold);
         chart.getStyler().setLegendVisible(false);
+        // each label a little above its point, so that it does not hide the marker
+        double lift = 0.04 * Math.max(1e-3, Arrays.stream(gold).max().orElse(0) - Arrays.stream(gold).min().orElse(0));
         for (int i = 0; i < reports.size(); i++) {
-            chart.addAnnotation(new AnnotationText("v" + reports.get(i).getPolicyVersion(), kl[i], gold[i], false));
+            chart.addAnnotation(new AnnotationText("v" + reports.get(i).getPolicyVersion(), kl[i], gold[i] + lift, false));
         }
         return chart;
     }
 
     private static void style(XYChart chart) {
         chart.getStyler().setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE)
-                .setLegendPosition(Styler.LegendPosition.InsideSW).setMarkerSize(7);
+                .setLegendPosition(Styler.LegendPosition.OutsideS).setMarkerSize(7);
     }
 
     /** The page: both plots and one row per version. */
@@ -206,6 +210,10 @@ public final class ReportPages {
         Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
         try {
             Files.write(tmp, bytes);
+            if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+                // readable by whoever serves or opens the report, like any file written the usual way
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try {
                 Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
