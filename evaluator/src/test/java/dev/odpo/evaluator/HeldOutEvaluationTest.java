@@ -3,8 +3,15 @@ package dev.odpo.evaluator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
+import dev.odpo.model.LlamaModel;
+import dev.odpo.model.RewardModel;
 import dev.odpo.policy.Policy;
+import dev.odpo.policy.ScoringModel;
+import dev.odpo.task.TaskPrompt;
+import dev.odpo.task.TaskTokenizer;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,6 +85,28 @@ class HeldOutEvaluationTest {
         assertThat(f.greedyWinRate()).isNull();
         assertThat(f.toReport(new EvalFigures.Subject("other", 1, 0L, null, null), TinyPolicies.SPEC,
                 java.time.Instant.now(), 1).getMetrics()).doesNotContainKeys(EvalFigures.WIN_RATE, EvalFigures.STEP);
+    }
+
+    @Test
+    void withARewardModelTheProxyRewardIsTheMeanScoreOfTheSampledResponses() throws Exception {
+        Path rmDir = tmp.resolve("rm");
+        try (LlamaModel base = TinyPolicies.model(13); RewardModel rm = RewardModel.fromPolicy(base, 5)) {
+            rm.save(rmDir);
+        }
+        TaskTokenizer.write(rmDir);
+        try (ScoringModel proxy = ScoringModel.load(rmDir, Device.cpu())) {
+            EvalFigures f = new HeldOutEvaluation(TinyPolicies.SPEC, proxy).measure(other, otherRollouts, pi0, pi0Rollouts);
+
+            List<String> questions = otherRollouts.prompts().stream().map(TaskPrompt::text).toList();
+            float[] scores = proxy.score(questions, otherRollouts.sampled().texts());
+            double mean = 0;
+            for (float x : scores) {
+                mean += x / (double) scores.length;
+            }
+            assertThat(f.proxyReward()).isCloseTo(mean, within(1e-5));
+            // the gold figures do not depend on the reward model
+            assertThat(f.goldReward()).isEqualTo(EVAL.measure(other, otherRollouts, pi0, pi0Rollouts).goldReward());
+        }
     }
 
     @Test
