@@ -185,6 +185,7 @@ public final class Generator implements Service {
 
     /** One batch: render each prompt, decode all groups together, hand the samples to the batch's transaction. */
     private void handle(List<ConsumerRecord<String, Prompt>> records, BatchHandler.Output<String, Prompt> out) {
+        long r0 = System.nanoTime();
         List<ConsumerRecord<String, Prompt>> served = new ArrayList<>(records.size());
         List<int[]> prompts = new ArrayList<>(records.size());
         for (ConsumerRecord<String, Prompt> r : records) {
@@ -196,6 +197,7 @@ public final class Generator implements Service {
                 out.reject(r, rendered.problem());
             }
         }
+        long renderNanos = System.nanoTime() - r0;
         if (served.isEmpty()) {
             return;
         }
@@ -216,7 +218,7 @@ public final class Generator implements Service {
                 sent++;
             }
         }
-        stats.batch(served.size(), sent, GroupSampler.tokens(groups), decodeNanos);
+        stats.batch(served.size(), sent, GroupSampler.tokens(groups), renderNanos, decodeNanos);
         noteFirstSample(now);
     }
 

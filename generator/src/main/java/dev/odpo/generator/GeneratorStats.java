@@ -7,8 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the generator has done so far, for the progress log and for callers (tests, a monitor): counts of
- * prompts, samples and generated tokens as handed to the batch's transaction, time spent decoding, the
- * version being served and how each version was adopted. Written by the serving thread, read from any.
+ * prompts, samples and generated tokens as handed to the batch's transaction, time spent rendering prompts
+ * and decoding, the version being served and how each version was adopted. Written by the serving thread,
+ * read from any.
  */
 public final class GeneratorStats {
 
@@ -22,8 +23,19 @@ public final class GeneratorStats {
     public record Adoption(long version, Duration ready, Duration firstSample) {
     }
 
-    /** A point-in-time copy of the counters. */
-    public record Snapshot(long prompts, long samples, long tokens, long batches, long decodeNanos, long version) {
+    /**
+     * A point-in-time copy of the counters.
+     *
+     * @param prompts     prompts served (rendered and sampled)
+     * @param samples     samples handed to a batch's transaction
+     * @param tokens      tokens generated
+     * @param batches     batches handled
+     * @param renderNanos time spent rendering prompts (chat template, tokenizer)
+     * @param decodeNanos time spent in batched decoding
+     * @param version     the version served, -1 before the first
+     */
+    public record Snapshot(long prompts, long samples, long tokens, long batches, long renderNanos, long decodeNanos,
+                           long version) {
     }
 
     private static final int KEPT_ADOPTIONS = 100;
@@ -32,12 +44,14 @@ public final class GeneratorStats {
     private final AtomicLong samples = new AtomicLong();
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong renderNanos = new AtomicLong();
     private final AtomicLong decodeNanos = new AtomicLong();
     private final AtomicLong version = new AtomicLong(-1);
     private final List<Adoption> adoptions = new ArrayList<>();
 
-    void batch(int prompts, int samples, long tokens, long decodeNanos) {
+    void batch(int prompts, int samples, long tokens, long renderNanos, long decodeNanos) {
         this.prompts.addAndGet(prompts);
+        this.renderNanos.addAndGet(renderNanos);
         this.samples.addAndGet(samples);
         this.tokens.addAndGet(tokens);
         this.decodeNanos.addAndGet(decodeNanos);
@@ -66,6 +80,7 @@ public final class GeneratorStats {
     }
 
     public Snapshot snapshot() {
-        return new Snapshot(prompts.get(), samples.get(), tokens.get(), batches.get(), decodeNanos.get(), version.get());
+        return new Snapshot(prompts.get(), samples.get(), tokens.get(), batches.get(), renderNanos.get(), decodeNanos.get(),
+                version.get());
     }
 }
