@@ -92,6 +92,14 @@ public final class DemoCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--pi0", paramLabel = "DIR",
+            description = "Start from this policy directory instead of the cached pi0 (a model trained elsewhere on the task).")
+    Path pi0Dir;
+
+    @Option(names = "--reward-model", paramLabel = "DIR",
+            description = "Score with this reward model directory instead of the cached proxy reward model.")
+    Path rewardModelDir;
+
     @Option(names = "--policy", defaultValue = "demo", description = "The policy's name (default: ${DEFAULT-VALUE}).")
     String policy;
 
@@ -115,8 +123,8 @@ public final class DemoCommand implements Callable<Integer> {
         // 1. the models: pi0 and the proxy reward model, cached under DIR/models
         out.println("[1/4] warm-start policy pi0 and proxy reward model");
         out.flush();
-        Path pi0 = ensurePi0();
-        Path rewardModel = ensureRewardModel(pi0);
+        Path pi0 = pi0Dir != null ? pi0Dir : ensurePi0();
+        Path rewardModel = rewardModelDir != null ? rewardModelDir : ensureRewardModel(pi0);
         out.println("      pi0: " + pi0);
         out.println("      proxy reward model: " + rewardModel);
 
@@ -260,6 +268,7 @@ public final class DemoCommand implements Callable<Integer> {
         files.put("generator", DemoServices.writeSettings(dir, "generator", g));
 
         Map<String, String> s = new HashMap<>(common);
+        s.remove("checkpoint.dir");
         s.put("scorer.name", "proxy-rm");
         s.put("scorer.components", "reward-model");
         s.put("scorer.reward-model.dir", rewardModel.toString());
