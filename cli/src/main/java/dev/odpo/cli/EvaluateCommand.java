@@ -37,8 +37,8 @@ import picocli.CommandLine.Spec;
                 + "on the same prompts with the same seeds (ties count half), mean response length, and the proxy "
                 + "reward with --reward-model.",
                 "Without --reference the model is its own reference (KL 0, win rate 0.5). The defaults are the "
-                        + "evaluator's settings, so the figures of a published snapshot equal its report on the "
-                        + "evaluations topic.",
+                        + "evaluator's settings: the figures of version 0, or of a version trained against pi0 "
+                        + "evaluated with --reference pi0, equal its report on the evaluations topic.",
                 "Example: odpo evaluate --model data/checkpoints/policy/v00000003 --reference data/checkpoints/policy/v00000000"})
 public final class EvaluateCommand implements Callable<Integer> {
 
