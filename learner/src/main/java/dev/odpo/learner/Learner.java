@@ -176,6 +176,7 @@ public final class Learner implements Service {
             take(records);
             if (config.mode() == LearnerConfig.Mode.ONLINE) {
                 trainOnline();
+                publishIfDue();   // T seconds can pass while no pair arrives
             } else if (buffer.size() >= config.iterationPairs()) {
                 trainIteration();
             }

@@ -131,7 +131,7 @@ final class LearnerFixture implements AutoCloseable {
         p.setProperty("learner.learning.rate", "3e-3");
         p.setProperty("learner.warmup.steps", "0");
         p.setProperty("learner.snapshot.steps", "2");
-        p.setProperty("learner.snapshot.interval", "3s");
+        p.setProperty("learner.snapshot.interval", "30s");
         p.setProperty("learner.batch.linger", "1s");
         p.setProperty("learner.metrics.steps", "1");
         p.setProperty("learner.keep.snapshots", "1000");

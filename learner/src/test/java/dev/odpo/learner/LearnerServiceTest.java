@@ -159,11 +159,11 @@ class LearnerServiceTest {
     void aPolicyWhoseLossIsNeverFiniteNeverPublishes() throws Exception {
         try (LearnerFixture f = fixture()) {
             f.publishPi0(POLICY, 2, true);
-            start(f.config(Map.of()), LearnerListener.NONE);
+            start(f.config(Map.of("learner.snapshot.interval", "1s")), LearnerListener.NONE);
             f.send(LearnerFixture.pairs(0, 24, 0));
             // every pair is consumed and its offset committed ...
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(f::allConsumed);
-            Thread.sleep(4000);   // past the snapshot interval
+            Thread.sleep(3000);   // past the snapshot interval
             // ... but nothing was trained, so nothing is published
             assertThat(f.announcements(POLICY).keySet()).containsExactly(0L);
             assertThat(f.store.list(POLICY)).extracting(m -> m.version()).containsExactly(0L);

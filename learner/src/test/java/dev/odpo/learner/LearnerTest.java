@@ -3,9 +3,11 @@ package dev.odpo.learner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import dev.odpo.events.PreferencePair;
 import dev.odpo.kafka.config.ConfigException;
 import dev.odpo.kafka.config.ConfigValues;
+import dev.odpo.model.LlamaModel;
 import dev.odpo.model.ReferenceMode;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -76,6 +78,18 @@ class LearnerTest {
         assertThat(o.committable()).isEqualTo(Map.of(p0, new OffsetAndMetadata(5), p1, new OffsetAndMetadata(11)));
         o.release(p0, 5);     // trained
         assertThat(o.committable()).isEqualTo(Map.of(p0, new OffsetAndMetadata(7), p1, new OffsetAndMetadata(11)));
+    }
+
+    @Test
+    void weightsThatAreNotFiniteAreNamedSoTheyAreNeverPublished() {
+        try (LlamaModel m = LlamaModel.random(LearnerFixture.tinyConfig(), Device.cpu(), 1)) {
+            assertThat(LearnerSnapshot.nonFiniteWeights(m)).isEmpty();
+            var w = m.parameters().get("model.layers.0.mlp.down_proj.weight");
+            float[] v = w.toFloatArray();
+            v[7] = Float.POSITIVE_INFINITY;
+            w.set(v);
+            assertThat(LearnerSnapshot.nonFiniteWeights(m)).containsExactly("model.layers.0.mlp.down_proj.weight");
+        }
     }
 
     @Test
