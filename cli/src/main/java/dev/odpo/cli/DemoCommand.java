@@ -1,10 +1,10 @@
 package dev.odpo.cli;
 
-import dev.odpo.events.EvalReport;
 import dev.odpo.kafka.TopicAdmin;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.policy.AtomicDirectory;
 import dev.odpo.policy.Announcements;
+import dev.odpo.policy.LocalCheckpointStore;
 import dev.odpo.task.ConsoleProgress;
 import dev.odpo.task.TaskRewardModel;
 import dev.odpo.task.WarmStart;
@@ -104,6 +104,8 @@ public final class DemoCommand implements Callable<Integer> {
     String policy;
 
     static final String GENERATOR_GROUP = "odpo-demo-generator";
+    /** Sampling seeds of the final paired comparison with v0. */
+    static final int COMPARISON_SEEDS = 2;
 
     @Override
     public Integer call() throws Exception {
@@ -223,14 +225,23 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("Evaluation on " + evalPrompts + " held-out prompts (gold = the task's verifier; acc and gold "
                     + "at temperature 1, greedy = greedy accuracy; KL to the reference; J = gold - beta*KL):");
             out.print(LoopWatch.format(rows));
+            Improvement improvement = null;
             if (rows.size() >= 2) {
-                EvalReport first = watch.reports().values().iterator().next();
-                EvalReport last = watch.reports().get(watch.newestEvaluated());
-                out.printf(Locale.ROOT, "gold reward v%d -> v%d: %.3f -> %.3f (%+.3f)%n", first.getPolicyVersion(),
-                        last.getPolicyVersion(), first.getGoldReward(), last.getGoldReward(),
-                        last.getGoldReward() - first.getGoldReward());
+                long first = rows.get(0).version();
+                long last = rows.get(rows.size() - 1).version();
+                out.printf("comparing v%d with v%d on %d held-out prompts x %d seeds ...%n", last, first, evalPrompts,
+                        COMPARISON_SEEDS);
+                out.flush();
+                LocalCheckpointStore store = new LocalCheckpointStore(checkpoints);
+                improvement = Improvement.measure(store.dirOf(policy, first), store.dirOf(policy, last), evalPrompts,
+                        COMPARISON_SEEDS, 48);
+                out.printf("gold reward, v%d minus v%d: %s -> %s%n", last, first, improvement,
+                        improvement.beyondNoise() ? "better beyond noise" : "not distinguishable from noise");
             }
+            Path summary = demoDir.resolve("summary.json");
+            DemoSummary.write(summary, kafka, policy, rows, improvement);
             out.println("report: " + reports.resolve(policy).resolve("index.html"));
+            out.println("summary: " + summary);
         }
         return 0;
     }

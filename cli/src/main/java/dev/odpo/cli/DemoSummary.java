@@ -1,0 +1,106 @@
+package dev.odpo.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.odpo.events.Sample;
+import dev.odpo.kafka.Topic;
+import dev.odpo.kafka.config.KafkaSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What a demo run left on its topics, written as {@code summary.json} next to its report: how many events
+ * each topic holds, which policy versions the samples came from, and the evaluation table. A script (or a
+ * test) can check a run without a broker.
+ */
+final class DemoSummary {
+
+    private DemoSummary() {
+    }
+
+    static void write(Path file, KafkaSettings kafka, String policy, List<LoopWatch.Row> rows, Improvement improvement)
+            throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = json.createObjectNode();
+        root.put("policy", policy);
+        ObjectNode counts = root.putObject("events");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.rawConsumer("unused", "odpo-demo-summary"))) {
+            for (Topic<?, ?> t : kafka.topics().all()) {
+                counts.put(t.name().substring(kafka.topicPrefix().length()), count(consumer, t.name()));
+            }
+            ArrayNode versions = root.putArray("sample_versions");
+            sampleVersions(consumer, kafka.topics().samples()).forEach((v, n) -> versions.addObject().put("version", v)
+                    .put("samples", n));
+        }
+        ArrayNode table = root.putArray("evaluations");
+        for (LoopWatch.Row r : rows) {
+            ObjectNode o = table.addObject();
+            o.put("version", r.version());
+            o.put("pairs_trained", r.pairsTrained());
+            o.put("gold_reward", r.goldReward());
+            o.put("accuracy", r.accuracy());
+            o.put("greedy_accuracy", r.greedyAccuracy());
+            o.put("kl", r.kl());
+            o.put("objective", r.objective());
+            o.put("mean_response_tokens", r.length());
+            if (r.proxy() != null) {
+                o.put("proxy_reward", r.proxy());
+            }
+        }
+        if (improvement != null) {
+            ObjectNode i = root.putObject("improvement");
+            i.put("first_version", rows.get(0).version());
+            i.put("last_version", rows.get(rows.size() - 1).version());
+            i.put("mean_gold_difference", improvement.mean());
+            i.put("standard_error", improvement.standardError());
+            i.put("comparisons", improvement.comparisons());
+            i.put("beyond_noise", improvement.beyondNoise());
+        }
+        json.writeValue(file.toFile(), root);
+    }
+
+    private static long count(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+        List<TopicPartition> partitions = partitions(consumer, topic);
+        long n = 0;
+        Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
+        for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(partitions).entrySet()) {
+            n += e.getValue() - begin.get(e.getKey());
+        }
+        return n;   // offsets, so transaction markers count too: an upper bound on the events
+    }
+
+    /** Samples per policy version, read from the whole topic (committed samples only). */
+    private static TreeMap<Long, Long> sampleVersions(KafkaConsumer<byte[], byte[]> consumer, Topic<String, Sample> topic) {
+        List<TopicPartition> partitions = partitions(consumer, topic.name());
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        TreeMap<Long, Long> out = new TreeMap<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                try {
+                    Sample s = topic.valueSerde().deserializer().deserialize(r.topic(), r.headers(), r.value());
+                    out.merge(s.getPolicyVersion(), 1L, Long::sum);
+                } catch (RuntimeException e) {
+                    // not a sample this summary can read; the services dead-lettered it
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+        return consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+}
