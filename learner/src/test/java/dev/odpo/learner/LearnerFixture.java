@@ -69,8 +69,13 @@ final class LearnerFixture implements AutoCloseable {
 
     /** Publishes a random tiny π0 as version 0 of {@code policy} and announces it; {@code poison} puts a NaN in it. */
     Snapshot publishPi0(String policy, long seed, boolean poison) throws IOException {
+        return publishPi0(policy, tinyConfig(), seed, poison);
+    }
+
+    /** Publishes a random model of {@code config} as version 0 of {@code policy} and announces it. */
+    Snapshot publishPi0(String policy, LlamaConfig config, long seed, boolean poison) throws IOException {
         Snapshot s = store.publish(new CheckpointStore.Request(policy, 0, null, null, 0, 0, d -> {
-            try (LlamaModel m = LlamaModel.random(tinyConfig(), Device.cpu(), seed)) {
+            try (LlamaModel m = LlamaModel.random(config, Device.cpu(), seed)) {
                 if (poison) {
                     var w = m.parameters().get("model.norm.weight");
                     float[] v = w.toFloatArray();
