@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * @param reward        what the reward is made of
  * @param groupId       consumer group: scorers in one group share the samples' partitions
  * @param instanceId    this instance's Kafka transactional id
- * @param batchSize     samples per batch: one reward-model pass, one transaction
+ * @param batchSize     samples per batch: judged together, committed in one transaction
  * @param fromBeginning rewind the group to the earliest retained sample at start, committed offsets or not
  * @param maxChars      prompt or response texts longer than this go to the dead-letter topic
  */
@@ -90,6 +90,9 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
                     "Where the reward model runs: cpu, gpu or gpu:N.")
             .withValidator(v -> DEVICE.matcher(v.trim().toLowerCase(Locale.ROOT)).matches() ? null
                     : "must be cpu, gpu or gpu:N");
+    static final Setting<Integer> REWARD_MODEL_BATCH_SIZE = Setting.integer("scorer.reward-model.batch.size", 8, 1, 4096,
+            "Samples per reward-model forward pass: a batch is scored in passes of samples of similar length (on a "
+                    + "CPU, small passes are much faster than one large one; on a GPU, raise it).");
     static final Setting<Double> VERIFIER_WEIGHT = weight(ComponentKind.VERIFIER);
     static final Setting<Double> LENGTH_PENALTY_WEIGHT = weight(ComponentKind.LENGTH_PENALTY);
     static final Setting<Double> LAMBDA = number("scorer.length-penalty.lambda", "0",
@@ -111,9 +114,9 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
                     + "re-scores the whole history (the same as --from-beginning). Done only while no other member "
                     + "of the group runs. A new group starts at the earliest retained sample anyway, unless "
                     + "kafka.auto.offset.reset=latest.");
-    static final Setting<Integer> BATCH_SIZE = Setting.integer("scorer.batch.size", 32, 1, 4096,
-            "Samples per batch: scored together (one reward-model forward pass), and their scores and consumed "
-                    + "offsets committed in one Kafka transaction. Bounds memory.");
+    static final Setting<Integer> BATCH_SIZE = Setting.integer("scorer.batch.size", 64, 1, 10_000,
+            "Samples per batch: judged together, and their scores and consumed offsets committed in one Kafka "
+                    + "transaction. Larger batches mean fewer transactions; bounds memory.");
     static final Setting<Integer> MAX_CHARS = Setting.integer("scorer.max.chars", 65_536, 1, 10_000_000,
             "Samples whose prompt or response has more characters than this go to the dead-letter topic.");
 
@@ -123,8 +126,8 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
     static {
         List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
         all.addAll(List.of(NAME_SETTING, COMPONENTS, REWARD_MODEL_DIR, REWARD_MODEL_WEIGHT, DEVICE_SETTING,
-                VERIFIER_WEIGHT, LENGTH_PENALTY_WEIGHT, LAMBDA, LENGTH_UNIT, GROUP_ID, ID, BATCH_SIZE, FROM_BEGINNING,
-                MAX_CHARS));
+                REWARD_MODEL_BATCH_SIZE, VERIFIER_WEIGHT, LENGTH_PENALTY_WEIGHT, LAMBDA, LENGTH_UNIT, GROUP_ID, ID,
+                BATCH_SIZE, FROM_BEGINNING, MAX_CHARS));
         SETTINGS = List.copyOf(all);
     }
 
@@ -161,7 +164,7 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
         }
         RewardSpec reward = new RewardSpec(components, weights,
                 components.contains(ComponentKind.REWARD_MODEL) ? Path.of(dir) : null,
-                values.get(DEVICE_SETTING).trim().toLowerCase(Locale.ROOT), values.get(BATCH_SIZE), lambda,
+                values.get(DEVICE_SETTING).trim().toLowerCase(Locale.ROOT), values.get(REWARD_MODEL_BATCH_SIZE), lambda,
                 ResponseLength.Unit.parse(values.get(LENGTH_UNIT)));
         String name = values.get(NAME_SETTING).isBlank() ? reward.defaultName() : values.get(NAME_SETTING).trim();
         String group = values.get(GROUP_ID).isBlank() ? defaultGroupId(name) : values.get(GROUP_ID).trim();

@@ -11,7 +11,7 @@ class MainTest {
         String help = Main.LAUNCHER.help();
 
         for (String setting : new String[] {"scorer.name", "scorer.components", "scorer.reward-model.dir",
-                "scorer.reward-model.weight", "scorer.reward-model.device", "scorer.verifier.weight",
+                "scorer.reward-model.weight", "scorer.reward-model.device", "scorer.reward-model.batch.size", "scorer.verifier.weight",
                 "scorer.length-penalty.weight", "scorer.length-penalty.lambda", "scorer.length-penalty.unit",
                 "scorer.group.id", "scorer.id", "scorer.batch.size", "scorer.from.beginning", "scorer.max.chars"}) {
             assertThat(help).contains(setting);

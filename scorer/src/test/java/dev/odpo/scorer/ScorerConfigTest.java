@@ -39,7 +39,8 @@ class ScorerConfigTest {
         assertThat(c.reward().kind()).isEqualTo(ScorerKind.VERIFIER);
         assertThat(c.reward().rewardModelDir()).isNull();
         assertThat(c.instanceId()).startsWith("scorer-verifier-");
-        assertThat(c.batchSize()).isEqualTo(32);
+        assertThat(c.batchSize()).isEqualTo(64);
+        assertThat(c.reward().batchSize()).isEqualTo(8);
         assertThat(c.fromBeginning()).isFalse();
         assertThat(c.rewoundToBeginning().fromBeginning()).isTrue();
     }
@@ -63,7 +64,8 @@ class ScorerConfigTest {
         env.put("ODPO_SCORER_VERIFIER_WEIGHT", "-1");
         env.put("ODPO_SCORER_LENGTH_PENALTY_LAMBDA", "0.002");
         env.put("ODPO_SCORER_LENGTH_PENALTY_UNIT", "tokens");
-        env.put("ODPO_SCORER_BATCH_SIZE", "64");
+        env.put("ODPO_SCORER_BATCH_SIZE", "256");
+        env.put("ODPO_SCORER_REWARD_MODEL_BATCH_SIZE", "64");
         env.put("ODPO_SCORER_ID", "scorer-a");
 
         ScorerConfig c = load(env);
@@ -78,7 +80,7 @@ class ScorerConfigTest {
         assertThat(c.reward().lambda()).isEqualTo(0.002);
         assertThat(c.reward().lengthUnit()).isEqualTo(ResponseLength.Unit.TOKENS);
         assertThat(c.reward().batchSize()).isEqualTo(64);
-        assertThat(c.batchSize()).isEqualTo(64);
+        assertThat(c.batchSize()).isEqualTo(256);
         assertThat(c.instanceId()).isEqualTo("scorer-a");
     }
 
