@@ -41,6 +41,8 @@ public final class TextTokenizer implements AutoCloseable {
   private final String chatTemplate;
   private final boolean addBosToken;
   private String fallbackReason;
+  private Jinjava jinja;
+  private String strippedTemplate;
 
   private TextTokenizer(HuggingFaceTokenizer tokenizer, Path dir, JsonNode cfg) {
     this.tokenizer = tokenizer;
@@ -164,6 +166,18 @@ public final class TextTokenizer implements AutoCloseable {
     return fallbackReason;
   }
 
+  /** The template engine, built once: building one costs milliseconds, rendering with it far less. */
+  private synchronized Jinjava jinja() {
+    if (jinja == null) {
+      jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(false)
+          .withFailOnUnknownTokens(false).build());
+      jinja.getGlobalContext().registerFunction(new com.hubspot.jinjava.lib.fn.ELFunctionDefinition(
+          "", "raise_exception", TextTokenizer.class, "raiseException", String.class));
+      strippedTemplate = LINE_LEADING_BLANKS.matcher(chatTemplate).replaceAll("");
+    }
+    return jinja;
+  }
+
   /** Renders messages with the model's chat template (Jinja), or the documented plain fallback. */
   public String applyChatTemplate(List<Message> messages, boolean addGenerationPrompt) {
     if (chatTemplate != null) {
@@ -178,11 +192,7 @@ public final class TextTokenizer implements AutoCloseable {
       ctx.put("eos_token", eosToken == null ? "" : eosToken);
       // HF renders with trim_blocks and lstrip_blocks; Jinjava's lstrip also eats spaces before a tag in
       // mid-line, so strip only line-leading whitespace before {% / {# here, as Jinja does.
-      Jinjava jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(false)
-          .withFailOnUnknownTokens(false).build());
-      jinja.getGlobalContext().registerFunction(new com.hubspot.jinjava.lib.fn.ELFunctionDefinition(
-          "", "raise_exception", TextTokenizer.class, "raiseException", String.class));
-      RenderResult r = jinja.renderForResult(LINE_LEADING_BLANKS.matcher(chatTemplate).replaceAll(""), ctx);
+      RenderResult r = jinja().renderForResult(strippedTemplate, ctx);
       boolean fatal = r.getErrors().stream()
           .anyMatch(e -> e.getSeverity() == com.hubspot.jinjava.interpret.TemplateError.ErrorType.FATAL);
       if (!fatal) {
