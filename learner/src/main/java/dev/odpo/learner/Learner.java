@@ -2,7 +2,6 @@ package dev.odpo.learner;
 
 import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.events.LearnerMetrics;
-import dev.odpo.events.PreferencePair;
 import dev.odpo.kafka.DeadLetters;
 import dev.odpo.kafka.Service;
 import dev.odpo.kafka.Topic;
@@ -86,6 +85,7 @@ public final class Learner implements Service {
     private final List<Rejected> rejected = new ArrayList<>();
     private final List<String> trainedSinceSnapshot = new ArrayList<>();
     private MetricsWindow window;
+    private PairIntake intake;
     private long updatesSinceSnapshot;
     private long lastSnapshotNanos;
     private long lastCommitNanos;
@@ -122,6 +122,8 @@ public final class Learner implements Service {
                 return;
             }
             policy = TrainedPolicy.resume(start.get(), store, config);
+            intake = new PairIntake(topics.pairs(), config.maxChars(),
+                    () -> Math.min(config.maxTokens(), policy.maxPositions()), config::tooStale);
             consumer = new KafkaConsumer<>(config.kafka().readCommittedConsumer(config.groupId(),
                     SERVICE + "-" + config.policyName(), Math.max(50, config.batchSize())));
             List<TopicPartition> partitions = consumer.partitionsFor(topics.pairs().name()).stream()
@@ -204,45 +206,24 @@ public final class Learner implements Service {
     }
 
     private void take(TopicPartition tp, ConsumerRecord<byte[], byte[]> raw) {
-        Topic<String, PreferencePair> topic = topics.pairs();
-        String key;
-        PreferencePair pair;
-        try {
-            key = raw.key() == null ? null : topic.keySerde().deserializer().deserialize(raw.topic(), raw.key());
-            if (raw.value() == null) {
-                reject(tp, raw, DeadLetters.INVALID_RECORD, "record has no value");
-                return;
+        PairIntake.Outcome o = intake.take(raw, policy.encoding(), policy.version(),
+                id -> policy.recent().contains(id) || bufferedIds.contains(id));
+        switch (o.kind()) {
+            case REJECTED -> reject(tp, raw, o.errorClass(), o.reason());
+            case DUPLICATE -> {
+                offsets.seen(tp, raw.offset());
+                window.duplicate();
             }
-            pair = topic.valueSerde().deserializer().deserialize(raw.topic(), raw.headers(), raw.value());
-        } catch (RegistryUnavailableException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            reject(tp, raw, e.getClass().getName(), String.valueOf(e.getMessage()));
-            return;
-        }
-        List<String> problems = PairIntake.problems(key, pair, config.maxChars());
-        if (!problems.isEmpty()) {
-            reject(tp, raw, DeadLetters.INVALID_RECORD, String.join("; ", problems));
-            return;
-        }
-        EncodedPair encoded;
-        try {
-            encoded = PairIntake.encode(pair, policy.encoding(), Math.min(config.maxTokens(), policy.maxPositions()));
-        } catch (IllegalArgumentException e) {
-            reject(tp, raw, DeadLetters.INVALID_RECORD, e.getMessage());
-            return;
-        }
-        offsets.seen(tp, raw.offset());
-        long staleness = PairIntake.staleness(pair, policy.version());
-        if (policy.recent().contains(pair.getPairId()) || bufferedIds.contains(pair.getPairId())) {
-            window.duplicate();
-        } else if (config.tooStale(staleness)) {
-            window.skippedStale();
-        } else {
-            buffer.addLast(new PairIntake.Buffered(tp, raw.offset(), pair.getPairId(), encoded, staleness));
-            bufferedIds.add(pair.getPairId());
-            offsets.hold(tp, raw.offset());
-            lastPairNanos = System.nanoTime();
+            case STALE -> {
+                offsets.seen(tp, raw.offset());
+                window.skippedStale();
+            }
+            case ACCEPTED -> {
+                buffer.addLast(o.pair());
+                bufferedIds.add(o.pair().pairId());
+                offsets.hold(tp, raw.offset());
+                lastPairNanos = System.nanoTime();
+            }
         }
     }
 

@@ -1,10 +1,17 @@
 package dev.odpo.learner;
 
 import dev.odpo.events.PreferencePair;
+import dev.odpo.kafka.DeadLetters;
 import dev.odpo.kafka.RecordCheck;
+import dev.odpo.kafka.Topic;
 import dev.odpo.model.EncodedPair;
 import dev.odpo.policy.PromptEncoding;
+import dev.odpo.registry.serde.RegistryUnavailableException;
 import java.util.List;
+import java.util.function.IntSupplier;
+import java.util.function.LongPredicate;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -30,7 +37,80 @@ final class PairIntake {
         }
     }
 
-    private PairIntake() {
+    /**
+     * What becomes of one consumed record.
+     *
+     * @param kind       accepted into the buffer, or why not
+     * @param pair       the buffered pair (ACCEPTED only)
+     * @param errorClass for a dead letter (REJECTED only)
+     * @param reason     for a dead letter (REJECTED only)
+     */
+    record Outcome(Kind kind, Buffered pair, String errorClass, String reason) {
+        enum Kind { ACCEPTED, REJECTED, DUPLICATE, STALE }
+
+        static Outcome rejected(String errorClass, String reason) {
+            return new Outcome(Kind.REJECTED, null, errorClass, reason);
+        }
+    }
+
+    private final Topic<String, PreferencePair> topic;
+    private final int maxChars;
+    private final IntSupplier maxTokens;
+    private final LongPredicate tooStale;
+
+    /**
+     * @param topic     the pairs topic, for its serdes
+     * @param maxChars  longer texts are rejected
+     * @param maxTokens longer sequences are rejected (the setting, capped by the model's positions)
+     * @param tooStale  whether a pair this many versions behind is skipped
+     */
+    PairIntake(Topic<String, PreferencePair> topic, int maxChars, IntSupplier maxTokens, LongPredicate tooStale) {
+        this.topic = topic;
+        this.maxChars = maxChars;
+        this.maxTokens = maxTokens;
+        this.tooStale = tooStale;
+    }
+
+    /**
+     * Decodes, checks and encodes one record, and decides: into the buffer, a dead letter, a duplicate
+     * ({@code known} says whether a pair id was trained or is buffered), or too stale.
+     *
+     * @throws RegistryUnavailableException when the registry cannot be reached: not the record's fault
+     */
+    Outcome take(ConsumerRecord<byte[], byte[]> raw, PromptEncoding encoding, long learnerVersion,
+                 Predicate<String> known) {
+        String key;
+        PreferencePair pair;
+        try {
+            key = raw.key() == null ? null : topic.keySerde().deserializer().deserialize(raw.topic(), raw.key());
+            if (raw.value() == null) {
+                return Outcome.rejected(DeadLetters.INVALID_RECORD, "record has no value");
+            }
+            pair = topic.valueSerde().deserializer().deserialize(raw.topic(), raw.headers(), raw.value());
+        } catch (RegistryUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return Outcome.rejected(e.getClass().getName(), String.valueOf(e.getMessage()));
+        }
+        List<String> problems = problems(key, pair, maxChars);
+        if (!problems.isEmpty()) {
+            return Outcome.rejected(DeadLetters.INVALID_RECORD, String.join("; ", problems));
+        }
+        EncodedPair encoded;
+        try {
+            encoded = encode(pair, encoding, maxTokens.getAsInt());
+        } catch (IllegalArgumentException e) {
+            return Outcome.rejected(DeadLetters.INVALID_RECORD, e.getMessage());
+        }
+        long staleness = staleness(pair, learnerVersion);
+        if (known.test(pair.getPairId())) {
+            return new Outcome(Outcome.Kind.DUPLICATE, null, null, null);
+        }
+        if (tooStale.test(staleness)) {
+            return new Outcome(Outcome.Kind.STALE, null, null, null);
+        }
+        return new Outcome(Outcome.Kind.ACCEPTED, new Buffered(new TopicPartition(raw.topic(), raw.partition()),
+                raw.offset(), pair.getPairId(), encoded, staleness), null, null);
     }
 
     /** What makes a pair unusable for training; empty when it is fine. */

@@ -5,6 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import dev.odpo.events.PreferencePair;
+import dev.odpo.kafka.DeadLetters;
+import dev.odpo.kafka.Topic;
+import dev.odpo.kafka.config.KafkaSettings;
+import dev.odpo.model.TextTokenizer;
+import dev.odpo.policy.PromptEncoding;
+import dev.odpo.task.TaskTokenizer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import dev.odpo.kafka.config.ConfigException;
 import dev.odpo.kafka.config.ConfigValues;
 import dev.odpo.model.LlamaModel;
@@ -52,6 +59,40 @@ class LearnerTest {
         PreferencePair p = pair().setChosenPolicyVersion(5).setRejectedPolicyVersion(3).build();
         assertThat(PairIntake.staleness(p, 7)).isEqualTo(4);
         assertThat(PairIntake.staleness(p, 2)).isZero();   // samples of a newer version: not stale
+    }
+
+    @Test
+    void eachConsumedRecordIsBufferedDeadLetteredOrSkippedAsADuplicateOrStale(@TempDir Path dir) throws Exception {
+        Topic<String, PreferencePair> topic = KafkaSettings.local("127.0.0.1:9", "mock://intake-test").topics().pairs();
+        TaskTokenizer.write(dir);
+        try (TextTokenizer tok = TextTokenizer.load(dir)) {
+            PromptEncoding enc = PromptEncoding.of(tok);
+            PairIntake intake = new PairIntake(topic, 100, () -> 40, s -> s > 1);
+            java.util.function.Function<PreferencePair, ConsumerRecord<byte[], byte[]>> record = p -> new ConsumerRecord<>(
+                    topic.name(), 2, 17, topic.keySerde().serializer().serialize(topic.name(), p.getPromptId()),
+                    topic.valueSerde().serializer().serialize(topic.name(), p));
+
+            PairIntake.Outcome ok = intake.take(record.apply(pair().build()), enc, 3, id -> false);
+            assertThat(ok.kind()).isEqualTo(PairIntake.Outcome.Kind.ACCEPTED);
+            assertThat(ok.pair().staleness()).isEqualTo(1);
+            assertThat(ok.pair().partition()).isEqualTo(new TopicPartition(topic.name(), 2));
+            assertThat(ok.pair().encoded().prompt()).containsExactly(enc.prompt("What is 2+2?"));
+            assertThat(ok.pair().encoded().chosen()).containsExactly(enc.response("4"));
+            assertThat(ok.pair().lineage()).isEqualTo("pair-1\t" + topic.name() + "-2@17");
+
+            assertThat(intake.take(record.apply(pair().build()), enc, 3, "pair-1"::equals).kind())
+                    .isEqualTo(PairIntake.Outcome.Kind.DUPLICATE);
+            assertThat(intake.take(record.apply(pair().build()), enc, 4, id -> false).kind())
+                    .isEqualTo(PairIntake.Outcome.Kind.STALE);
+            PairIntake.Outcome tooLong = intake.take(record.apply(pair().setChosenText("x".repeat(60)).build()), enc, 3,
+                    id -> false);
+            assertThat(tooLong.kind()).isEqualTo(PairIntake.Outcome.Kind.REJECTED);
+            assertThat(tooLong.errorClass()).isEqualTo(DeadLetters.INVALID_RECORD);
+            PairIntake.Outcome garbage = intake.take(new ConsumerRecord<>(topic.name(), 0, 1, "p1".getBytes(),
+                    new byte[] {1, 2, 3}), enc, 3, id -> false);
+            assertThat(garbage.kind()).isEqualTo(PairIntake.Outcome.Kind.REJECTED);
+            assertThat(garbage.errorClass()).endsWith("SerializationException");
+        }
     }
 
     @Test
