@@ -372,6 +372,7 @@ public final class Learner implements Service {
             throw new IllegalStateException("refusing to publish " + config.policyName() + " v" + (policy.version() + 1)
                     + ": non-finite weights in " + bad);
         }
+        long started = System.nanoTime();
         long version = policy.version() + 1;
         long updates = policy.dpo().training().updates();
         List<String> lineage = List.copyOf(trainedSinceSnapshot);
@@ -384,6 +385,7 @@ public final class Learner implements Service {
         } catch (IOException e) {
             throw new UncheckedIOException("could not write snapshot v" + version, e);
         }
+        long written = System.nanoTime();
         listener.snapshotWritten(snapshot, policy.dpo().policy());
         CheckpointAnnouncement announcement = Announcements.of(snapshot, policy.referenceUri(), config.transactionalId());
         LearnerMetrics metrics = window.toRecord(config.policyName(), version, updates, config.dpo().loss(),
@@ -391,10 +393,12 @@ public final class Learner implements Service {
         commit(List.of(Announcements.record(topics.checkpoints(), announcement), metricsRecord(metrics)));
         listener.announced(announcement);
         log.info("learner: published {} v{} (parent v{}, reference v{}): {} updates, {} pairs ({} since v{}), loss {}, "
-                        + "reward accuracy {}, margin {}, {} pairs/s", config.policyName(), version, policy.version(),
-                policy.referenceVersion(), updates, policy.pairsTrained(), lineage.size(), policy.version(),
-                fmt(metrics.getLoss()), fmt(metrics.getRewardAccuracy()), fmt(metrics.getRewardMargin()),
-                fmt(metrics.getMetrics().get("pairs_per_second")));
+                        + "reward accuracy {}, margin {}, {} pairs/s; written in {} ms, announced in {} ms",
+                config.policyName(), version, policy.version(), policy.referenceVersion(), updates,
+                policy.pairsTrained(), lineage.size(), policy.version(), fmt(metrics.getLoss()),
+                fmt(metrics.getRewardAccuracy()), fmt(metrics.getRewardMargin()),
+                fmt(metrics.getMetrics().get("pairs_per_second")), (written - started) / 1_000_000,
+                (System.nanoTime() - written) / 1_000_000);
         policy.published(snapshot);
         trainedSinceSnapshot.clear();
         updatesSinceSnapshot = 0;
