@@ -1,7 +1,5 @@
 package dev.odpo.cli;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,18 +16,22 @@ import picocli.CommandLine.Parameters;
                         + "file; 'odpo run <service> --settings' lists them all."})
 public final class RunCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     /** The services and the class whose main runs each. */
     enum ServiceName {
-        generator("dev.odpo.generator.Main"),
-        scorer("dev.odpo.scorer.Main"),
-        pair_builder("dev.odpo.pairs.Main"),
-        learner("dev.odpo.learner.Main"),
-        evaluator("dev.odpo.evaluator.Main");
+        generator(dev.odpo.generator.Main::run),
+        scorer(dev.odpo.scorer.Main::run),
+        pair_builder(dev.odpo.pairs.Main::run),
+        learner(dev.odpo.learner.Main::run),
+        evaluator(dev.odpo.evaluator.Main::run);
 
-        final String mainClass;
+        /** The service's Main.run: runs it until stopped and returns its exit code. */
+        final java.util.function.ToIntFunction<String[]> main;
 
-        ServiceName(String mainClass) {
-            this.mainClass = mainClass;
+        ServiceName(java.util.function.ToIntFunction<String[]> main) {
+            this.main = main;
         }
 
         static ServiceName parse(String s) {
@@ -48,9 +50,20 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--settings", description = "List every setting the service reads (name, environment variable, default) and exit.")
     boolean settings;
 
+    @Option(names = "--from-beginning",
+            description = "scorer only: re-score every retained sample (rewinds the scorer's group to the earliest offsets).")
+    boolean fromBeginning;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>();
+        if (fromBeginning) {
+            if (service != ServiceName.scorer) {
+                spec.commandLine().getErr().println("odpo run: --from-beginning applies to the scorer only");
+                return 2;
+            }
+            args.add("--from-beginning");
+        }
         if (settings) {
             args.add("--help");
         }
@@ -58,40 +71,7 @@ public final class RunCommand implements Callable<Integer> {
             args.add("--config");
             args.add(configFile.toString());
         }
-        return runMain(service.mainClass, args.toArray(String[]::new));
-    }
-
-    /**
-     * Runs a service's main class: its {@code static int run(String[])} when it has one (so the exit code
-     * comes back), else its {@code main(String[])}. Looked up by name so that each service owns its Main.
-     */
-    static int runMain(String mainClass, String[] args) throws Exception {
-        Class<?> main;
-        try {
-            main = Class.forName(mainClass);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("this build has no " + mainClass + " (is that service built yet?)", e);
-        }
-        try {
-            Method run = main.getMethod("run", String[].class);
-            if (run.getReturnType() == int.class) {
-                return (int) run.invoke(null, (Object) args);
-            }
-        } catch (NoSuchMethodException e) {
-            // fall through to main
-        } catch (InvocationTargetException e) {
-            throw rethrow(e);
-        }
-        try {
-            main.getMethod("main", String[].class).invoke(null, (Object) args);
-            return 0;
-        } catch (InvocationTargetException e) {
-            throw rethrow(e);
-        }
-    }
-
-    private static Exception rethrow(InvocationTargetException e) {
-        return e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+        return service.main.applyAsInt(args.toArray(String[]::new));
     }
 
     static final class ServiceNames extends ArrayList<String> {
