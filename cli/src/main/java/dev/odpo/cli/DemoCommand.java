@@ -64,8 +64,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "DPO (sigmoid), IPO or SLiC (hinge) (default: ${DEFAULT-VALUE}).")
     String loss;
 
-    @Option(names = "--reference", defaultValue = "previous", paramLabel = "initial|previous",
-            description = "pi_ref: pi0 throughout, or the previous version (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reference", defaultValue = "initial", paramLabel = "initial|previous",
+            description = "pi_ref: pi0 throughout, or the previous version (default: ${DEFAULT-VALUE}: the KL anchor "
+                    + "stays at pi0, which keeps a learned proxy reward from pulling the policy away step by step).")
     String reference;
 
     @Option(names = "--mode", defaultValue = "online", paramLabel = "online|iterative",
@@ -76,11 +77,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--beta", defaultValue = "0.1", description = "beta of the loss and of J (default: ${DEFAULT-VALUE}).")
     double beta;
 
-    @Option(names = "--learning-rate", defaultValue = "2e-4", paramLabel = "LR",
+    @Option(names = "--learning-rate", defaultValue = "3e-5", paramLabel = "LR",
             description = "The learner's peak learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
-    @Option(names = "--snapshot-steps", defaultValue = "12", paramLabel = "K",
+    @Option(names = "--verifier-weight", defaultValue = "3", paramLabel = "W",
+            description = "Weight of the task's verifier in the training reward, next to the proxy reward model's 1; 0 "
+                    + "trains on the proxy alone, which over-optimizes it into short answers (default: ${DEFAULT-VALUE}).")
+    double verifierWeight;
+
+    @Option(names = "--snapshot-steps", defaultValue = "8", paramLabel = "K",
             description = "Learner steps (of 16 pairs) per published version (default: ${DEFAULT-VALUE}).")
     int snapshotSteps;
 
@@ -286,7 +292,9 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, String> s = new HashMap<>(common);
         s.remove("checkpoint.dir");
         s.put("scorer.name", "proxy-rm");
-        s.put("scorer.components", "reward-model");
+        s.put("scorer.components", verifierWeight > 0 ? "reward-model,verifier" : "reward-model");
+        s.put("scorer.reward-model.weight", "1");
+        s.put("scorer.verifier.weight", Double.toString(verifierWeight));
         s.put("scorer.reward-model.dir", rewardModel.toString());
         s.put("scorer.group.id", "odpo-demo-scorer-proxy-rm");
         s.put("scorer.id", "demo-scorer-0");
@@ -368,6 +376,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (!List.of("online", "iterative").contains(mode)) {
             return "--mode must be online or iterative, got '" + mode + "'";
+        }
+        if (!(verifierWeight >= 0)) {
+            return "--verifier-weight must be >= 0, got " + verifierWeight;
         }
         if (!(beta > 0) || !(learningRate > 0) || snapshotSteps < 1 || evalPrompts < 1) {
             return "--beta and --learning-rate must be > 0, --snapshot-steps and --eval-prompts >= 1";
