@@ -61,7 +61,7 @@ public record EvaluationSpec(int prompts, long seed, double temperature, int max
 
     /**
      * Names the held-out set and how it was decoded, e.g.
-     * {@code task-eval:suite=20260401,n=64,seed=1,t=1.0,max=64,batch=32}: reports with the same label compare.
+     * {@code task-eval:suite=20260401,n=128,seed=1,t=1.0,max=64,batch=64}: reports with the same label compare.
      */
     public String label() {
         return String.format(Locale.ROOT, "task-eval:suite=%d,n=%d,seed=%d,t=%s,max=%d,batch=%d",

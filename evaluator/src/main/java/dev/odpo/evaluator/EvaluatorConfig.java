@@ -38,7 +38,7 @@ public record EvaluatorConfig(KafkaSettings kafka, String groupId, String policy
     public static final Setting<String> POLICY_NAME = Setting.string("evaluator.policy.name", "policy",
                     "The policy whose announced versions are evaluated (the key of its announcements on checkpoints).")
             .withValidator(PolicyNames::problem);
-    public static final Setting<Integer> PROMPTS = Setting.integer("evaluator.prompts", 64, 1, 100_000,
+    public static final Setting<Integer> PROMPTS = Setting.integer("evaluator.prompts", 128, 1, 100_000,
             "Held-out prompts per evaluation: the first N of the task's EVAL split, the same for every version.");
     public static final Setting<Long> SEED = Setting.longValue("evaluator.seed", 1, Long.MIN_VALUE, Long.MAX_VALUE,
             "Seed of the sampled responses; every version (and pi0) meets the same random numbers.");
@@ -46,7 +46,7 @@ public record EvaluatorConfig(KafkaSettings kafka, String groupId, String policy
             "Temperature of the sampled responses (the greedy ones are measured too); above 0.", false);
     public static final Setting<Integer> MAX_NEW_TOKENS = Setting.integer("evaluator.max.new.tokens", 64, 1, 100_000,
             "Longest response, in tokens.");
-    public static final Setting<Integer> BATCH_SIZE = Setting.integer("evaluator.batch.size", 32, 1, 4096,
+    public static final Setting<Integer> BATCH_SIZE = Setting.integer("evaluator.batch.size", 64, 1, 4096,
             "Prompts decoded together. Part of the measurement: it fixes which random numbers each prompt gets.");
     public static final Setting<Double> BETA = number("evaluator.beta", "0.1",
             "beta of the objective J = gold reward - beta * KL(pi || pi_ref); use the learner's DPO beta.", true);
