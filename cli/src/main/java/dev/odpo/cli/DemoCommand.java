@@ -77,11 +77,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--beta", defaultValue = "0.1", description = "beta of the loss and of J (default: ${DEFAULT-VALUE}).")
     double beta;
 
-    @Option(names = "--learning-rate", defaultValue = "3e-5", paramLabel = "LR",
+    @Option(names = "--learning-rate", defaultValue = "5e-5", paramLabel = "LR",
             description = "The learner's peak learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
-    @Option(names = "--verifier-weight", defaultValue = "3", paramLabel = "W",
+    @Option(names = "--verifier-weight", defaultValue = "10", paramLabel = "W",
             description = "Weight of the task's verifier in the training reward, next to the proxy reward model's 1; 0 "
                     + "trains on the proxy alone, which over-optimizes it into short answers (default: ${DEFAULT-VALUE}).")
     double verifierWeight;
@@ -110,8 +110,9 @@ public final class DemoCommand implements Callable<Integer> {
     String policy;
 
     static final String GENERATOR_GROUP = "odpo-demo-generator";
-    /** Sampling seeds of the final paired comparison with v0. */
-    static final int COMPARISON_SEEDS = 2;
+    /** Held-out prompts, and samples of each, in the final paired comparison with v0. */
+    static final int COMPARISON_PROMPTS = 256;
+    static final int COMPARISON_SEEDS = 4;
 
     @Override
     public Integer call() throws Exception {
@@ -240,12 +241,12 @@ public final class DemoCommand implements Callable<Integer> {
             if (rows.size() >= 2) {
                 long first = rows.get(0).version();
                 long last = rows.get(rows.size() - 1).version();
-                out.printf("comparing v%d with v%d on %d held-out prompts x %d seeds ...%n", last, first, evalPrompts,
-                        COMPARISON_SEEDS);
+                out.printf("comparing v%d with v%d on %d held-out prompts, %d samples each ...%n", last, first,
+                        COMPARISON_PROMPTS, COMPARISON_SEEDS);
                 out.flush();
                 LocalCheckpointStore store = new LocalCheckpointStore(checkpoints);
-                improvement = Improvement.measure(store.dirOf(policy, first), store.dirOf(policy, last), evalPrompts,
-                        COMPARISON_SEEDS, 48);
+                improvement = Improvement.measure(store.dirOf(policy, first), store.dirOf(policy, last),
+                        COMPARISON_PROMPTS, COMPARISON_SEEDS, 48);
                 out.printf("gold reward, v%d minus v%d: %s -> %s%n", last, first, improvement,
                         improvement.beyondNoise() ? "better beyond noise" : "not distinguishable from noise");
             }

@@ -12,14 +12,15 @@ import java.util.Locale;
 
 /**
  * Is a version's gold reward above π0's beyond noise? Both are sampled on the same held-out prompts with the
- * same random numbers, several times; the per-prompt differences d = gold(vN) − gold(v0) give the mean and
- * its standard error. We call the improvement real when mean − 2·SE &gt; 0 (a one-sided paired test at about
- * the 2.5 % level). Pairing on prompts and seeds removes most of the variance between prompts, which
- * otherwise dwarfs the effect.
+ * same random numbers, several times; each prompt's gold reward is averaged over those samples, and the
+ * per-prompt differences d = gold(vN) − gold(v0) give the mean and its standard error (prompts are the
+ * independent units, so samples of one prompt are not counted as separate evidence). We call the
+ * improvement real when mean − 2·SE &gt; 0, a one-sided paired test at about the 2.5 % level. Pairing on
+ * prompts removes the variance between prompts, which otherwise dwarfs the effect.
  *
  * @param mean         mean of the paired differences
  * @param standardError standard error of that mean
- * @param comparisons  how many paired differences
+ * @param comparisons  how many paired differences (prompts)
  */
 record Improvement(double mean, double standardError, int comparisons) {
 
@@ -48,14 +49,16 @@ record Improvement(double mean, double standardError, int comparisons) {
         Path[] dirs = {baseDir, nextDir};
         for (int k = 0; k < 2; k++) {
             try (Policy policy = Policy.load(dirs[k], Device.cpu())) {
-                double[] all = new double[prompts * seeds];
+                double[] mean = new double[prompts];
                 for (int s = 0; s < seeds; s++) {
                     EvaluationSpec spec = new EvaluationSpec(prompts, 1000 + s, 1.0, maxNewTokens, 32, 0.1);
                     List<TaskPrompt> set = spec.heldOutPrompts();
                     double[] r = Rollouts.of(policy, set, spec).sampled().rewards();
-                    System.arraycopy(r, 0, all, s * prompts, prompts);
+                    for (int i = 0; i < prompts; i++) {
+                        mean[i] += r[i] / seeds;
+                    }
                 }
-                rewards[k] = all;
+                rewards[k] = mean;
             }
         }
         return of(rewards[0], rewards[1]);
@@ -68,7 +71,7 @@ record Improvement(double mean, double standardError, int comparisons) {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%+.3f ± %.3f (mean paired difference ± 2 standard errors, %d comparisons)",
+        return String.format(Locale.ROOT, "%+.3f ± %.3f (mean per-prompt difference ± 2 standard errors, %d prompts)",
                 mean, 2 * standardError, comparisons);
     }
 }
