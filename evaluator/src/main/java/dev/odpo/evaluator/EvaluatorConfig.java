@@ -111,14 +111,7 @@ public record EvaluatorConfig(KafkaSettings kafka, String groupId, String policy
     }
 
     private static Setting<Double> number(String name, String defaultValue, String description, boolean nonNegative) {
-        return new Setting<>(name, Setting.envVarFor(name), "number", raw -> {
-            try {
-                return Double.parseDouble(raw.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number");
-            }
-        }, v -> !Double.isFinite(v) ? "must be a finite number"
-                : nonNegative ? (v < 0 ? "must be >= 0" : null) : (v <= 0 ? "must be above 0" : null),
-                defaultValue, description, false);
+        return nonNegative ? Setting.number(name, defaultValue, v -> v >= 0, "must be >= 0", description)
+                : Setting.number(name, defaultValue, v -> v > 0, "must be above 0", description);
     }
 }

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.DoublePredicate;
 
 /**
  * The generator's settings, read once at start and validated together: a bad value is a configuration
@@ -55,9 +54,9 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
                     + "Bounds memory: a burst of prompts waits in Kafka as consumer lag.");
     static final Setting<Integer> N = Setting.integer("generator.n", 8, 1, 1024,
             "Responses per prompt (the group size). PILAF draws N/2 pairs, so N must be even.");
-    static final Setting<Double> TEMPERATURE = number("generator.temperature", "1.0", t -> t > 0 && t <= 100,
+    static final Setting<Double> TEMPERATURE = Setting.number("generator.temperature", "1.0", t -> t > 0 && t <= 100,
             "must be > 0 and <= 100", "Sampling temperature (> 0): logits are divided by it before top-k and top-p.");
-    static final Setting<Double> TOP_P = number("generator.top.p", "1.0", p -> p > 0 && p <= 1,
+    static final Setting<Double> TOP_P = Setting.number("generator.top.p", "1.0", p -> p > 0 && p <= 1,
             "must be in (0, 1]", "Nucleus sampling: keep the most likely tokens holding this much probability (1 = off).");
     static final Setting<Integer> TOP_K = Setting.integer("generator.top.k", 0, 0, 1_000_000,
             "Keep only the k most likely tokens (0 = off).");
@@ -76,7 +75,7 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
                     "vanilla (N samples from the policy) or pilaf (N/2 pairs, each from the policy or from PILAF's "
                             + "π⁺/π⁻ around the reference policy).")
             .withValidator(v -> problem(() -> SamplerChoice.parse(v)));
-    static final Setting<Double> PILAF_BETA = number("generator.pilaf.beta", "0.1", b -> b >= 0 && b <= 100,
+    static final Setting<Double> PILAF_BETA = Setting.number("generator.pilaf.beta", "0.1", b -> b >= 0 && b <= 100,
             "must be >= 0 and <= 100", "PILAF's β: π⁺ uses logits (1+β)·z_θ − β·z_ref, π⁻ (1−β)·z_θ + β·z_ref. "
                     + "Set it to the learner's DPO β.");
     static final Setting<Duration> PROGRESS_INTERVAL = Setting.duration("generator.progress.interval", "30s",
@@ -170,16 +169,6 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
         }
     }
 
-    private static Setting<Double> number(String name, String defaultValue, DoublePredicate valid, String expected,
-                                          String description) {
-        return new Setting<>(name, Setting.envVarFor(name), "number", raw -> {
-            try {
-                return Double.parseDouble(raw.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number");
-            }
-        }, v -> valid.test(v) && Double.isFinite(v) ? null : expected, defaultValue, description, false);
-    }
 
     private static String problem(Runnable parse) {
         try {

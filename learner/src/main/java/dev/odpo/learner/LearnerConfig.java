@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.DoublePredicate;
 
 /**
  * The learner's settings, read once at start and validated together: an unknown loss, reference or mode
@@ -90,9 +89,9 @@ public record LearnerConfig(KafkaSettings kafka, String groupId, String policyNa
     static final Setting<String> LOSS = Setting.string("learner.loss", "sigmoid",
                     "The DPO-family loss: sigmoid (DPO), ipo or hinge (SLiC).")
             .withValidator(v -> problem(() -> DpoLoss.Kind.parse(v)));
-    static final Setting<Double> BETA = number("learner.beta", "0.1", b -> b > 0,
+    static final Setting<Double> BETA = Setting.number("learner.beta", "0.1", b -> b > 0,
             "must be > 0", "β: the strength of the pull towards the reference (larger = stay closer).");
-    static final Setting<Double> LABEL_SMOOTHING = number("learner.label.smoothing", "0", e -> e >= 0 && e < 0.5,
+    static final Setting<Double> LABEL_SMOOTHING = Setting.number("learner.label.smoothing", "0", e -> e >= 0 && e < 0.5,
             "must be in [0, 0.5)", "Assumed probability that a preference label is flipped (sigmoid loss only).");
     static final Setting<String> REFERENCE = Setting.string("learner.reference", "initial",
                     "The reference policy: initial (the version training started from, fixed) or previous (the "
@@ -107,17 +106,17 @@ public record LearnerConfig(KafkaSettings kafka, String groupId, String policyNa
             "Online: when fewer pairs than a minibatch wait and none has arrived for this long, train on them.");
     static final Setting<Integer> ACCUMULATION = Setting.integer("learner.gradient.accumulation", 1, 1, 1024,
             "Minibatches whose gradients are averaged into one optimizer update.");
-    static final Setting<Double> LEARNING_RATE = number("learner.learning.rate", "1e-4", r -> r > 0,
+    static final Setting<Double> LEARNING_RATE = Setting.number("learner.learning.rate", "1e-4", r -> r > 0,
             "must be > 0", "Peak AdamW learning rate.");
     static final Setting<Integer> WARMUP_STEPS = Setting.integer("learner.warmup.steps", 10, 0, 10_000_000,
             "Updates of linear learning-rate warm-up from 0.");
     static final Setting<Integer> SCHEDULE_STEPS = Setting.integer("learner.schedule.steps", 0, 0, Integer.MAX_VALUE,
             "Update at which the cosine decay reaches its floor; 0 = constant after warm-up (open-ended online runs).");
-    static final Setting<Double> MIN_LR_FRACTION = number("learner.min.learning.rate.fraction", "0.1",
+    static final Setting<Double> MIN_LR_FRACTION = Setting.number("learner.min.learning.rate.fraction", "0.1",
             f -> f > 0 && f <= 1, "must be in (0, 1]", "The cosine's floor as a fraction of the peak rate.");
-    static final Setting<Double> WEIGHT_DECAY = number("learner.weight.decay", "0", w -> w >= 0,
+    static final Setting<Double> WEIGHT_DECAY = Setting.number("learner.weight.decay", "0", w -> w >= 0,
             "must be >= 0", "AdamW's decoupled weight decay on matrices.");
-    static final Setting<Double> MAX_GRAD_NORM = number("learner.max.grad.norm", "1.0", n -> n >= 0,
+    static final Setting<Double> MAX_GRAD_NORM = Setting.number("learner.max.grad.norm", "1.0", n -> n >= 0,
             "must be >= 0", "Clip the global gradient norm to this; 0 = no clipping.");
     static final Setting<Integer> SNAPSHOT_STEPS = Setting.integer("learner.snapshot.steps", 50, 1, Integer.MAX_VALUE,
             "Online: publish a snapshot after this many updates.");
@@ -208,16 +207,5 @@ public record LearnerConfig(KafkaSettings kafka, String groupId, String policyNa
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
-    }
-
-    private static Setting<Double> number(String name, String defaultValue, DoublePredicate valid, String expected,
-                                          String description) {
-        return new Setting<>(name, Setting.envVarFor(name), "number", raw -> {
-            try {
-                return Double.parseDouble(raw.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number");
-            }
-        }, v -> valid.test(v) && Double.isFinite(v) ? null : expected, defaultValue, description, false);
     }
 }

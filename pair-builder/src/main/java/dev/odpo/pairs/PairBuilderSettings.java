@@ -86,13 +86,7 @@ public record PairBuilderSettings(KafkaSettings kafka, PairBuilderConfig pairing
     }
 
     private static Setting<Double> decimal(String name, String defaultValue, String description) {
-        return new Setting<>(name, Setting.envVarFor(name), "number", raw -> {
-            try {
-                return Double.parseDouble(raw.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number");
-            }
-        }, v -> v >= 0 && Double.isFinite(v) ? null : "must be a finite number >= 0", defaultValue, description, false);
+        return Setting.number(name, defaultValue, v -> v >= 0, "must be a finite number >= 0", description);
     }
 
     private static String positive(Duration d) {

@@ -197,14 +197,7 @@ public record ScorerConfig(KafkaSettings kafka, String name, RewardSpec reward, 
     }
 
     private static Setting<Double> number(String name, String defaultValue, String description, boolean nonNegative) {
-        return new Setting<>(name, Setting.envVarFor(name), "number", raw -> {
-            try {
-                return Double.parseDouble(raw.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number");
-            }
-        }, v -> !Double.isFinite(v) ? "must be a finite number" : nonNegative && v < 0 ? "must be >= 0" : null,
-                defaultValue, description, false);
+        return Setting.number(name, defaultValue, v -> !nonNegative || v >= 0, "must be >= 0", description);
     }
 
     private static String componentsProblem(List<String> names) {

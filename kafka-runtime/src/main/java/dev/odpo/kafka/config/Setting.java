@@ -63,6 +63,22 @@ public record Setting<T>(String name, String envVar, String type, Function<Strin
         return new Setting<>(name, envVarFor(name), "string", s -> s, Validator.none(), defaultValue, description, false);
     }
 
+    /**
+     * A finite decimal number; {@code valid} says which are allowed and {@code expected} how to say so when one
+     * is not (e.g. {@code "must be > 0"}).
+     */
+    public static Setting<Double> number(String name, String defaultValue, java.util.function.DoublePredicate valid,
+                                         String expected, String description) {
+        return new Setting<>(name, envVarFor(name), "number", raw -> {
+            try {
+                return Double.parseDouble(raw.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a number");
+            }
+        }, v -> !Double.isFinite(v) ? "must be a finite number" : valid.test(v) ? null : expected, defaultValue,
+                description, false);
+    }
+
     public static Setting<Integer> integer(String name, int defaultValue, int min, int max, String description) {
         return new Setting<>(name, envVarFor(name), "int", Setting::parseInt,
                 v -> v < min || v > max ? "must be between " + min + " and " + max : null,
