@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Efficiency study (issue 3 part 6), not a test: train step (fwd, bwd, AdamW), DPO step, decode ms/step and
+ * Efficiency study, not a test: train step (fwd, bwd, AdamW), DPO step, decode ms/step and
  * tokens/s with and without the KV cache, the train step ÷ its matmuls alone, and the same shapes through
  * HF transformers / PyTorch eager (model/src/test/python/peer_benchmark.py in ../.venv-hf, same thread count).
  *
