@@ -89,7 +89,7 @@ final class DemoSummary {
         while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 try {
-                    Sample s = topic.valueSerde().deserializer().deserialize(r.topic(), r.headers(), r.value());
+                    Sample s = topic.value(r);
                     out.merge(s.getPolicyVersion(), 1L, Long::sum);
                 } catch (RuntimeException e) {
                     // not a sample this summary can read; the services dead-lettered it

@@ -74,7 +74,7 @@ final class LoopWatch implements AutoCloseable {
 
     private static <V> V decode(Topic<String, V> topic, ConsumerRecord<byte[], byte[]> r) {
         try {
-            return topic.valueSerde().deserializer().deserialize(r.topic(), r.headers(), r.value());
+            return topic.value(r);
         } catch (RuntimeException e) {
             return null;   // a monitor skips what it cannot read; the services dead-letter it
         }

@@ -16,7 +16,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,9 +79,7 @@ final class PromptFeeder implements Runnable, AutoCloseable {
                             .setSource("odpo-demo")
                             .setCreatedAt(Instant.now())
                             .build();
-                    producer.send(new ProducerRecord<>(topic.name(),
-                            topic.keySerde().serializer().serialize(topic.name(), prompt.getPromptId()),
-                            topic.valueSerde().serializer().serialize(topic.name(), prompt)));
+                    producer.send(topic.record(prompt.getPromptId(), prompt));
                     index++;
                     published++;
                 }

@@ -50,7 +50,7 @@ public final class EvaluationHistory {
                         continue;
                     }
                     try {
-                        out.add(topic.valueSerde().deserializer().deserialize(r.topic(), r.headers(), r.value()));
+                        out.add(topic.value(r));
                     } catch (RuntimeException e) {
                         log.warn("skipping undecodable report at {}[{}]@{}: {}", r.topic(), r.partition(), r.offset(),
                                 e.getMessage());

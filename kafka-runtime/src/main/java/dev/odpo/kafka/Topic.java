@@ -1,5 +1,8 @@
 package dev.odpo.kafka;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -44,6 +47,21 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, i
 
     public boolean isCompacted() {
         return cleanupPolicy.contains("compact");
+    }
+
+    /** A record for this topic, key and value serialized with its serdes (Confluent's wire format for Avro). */
+    public ProducerRecord<byte[], byte[]> record(K key, V value) {
+        return new ProducerRecord<>(name, key == null ? null : keySerde.serializer().serialize(name, key),
+                value == null ? null : valueSerde.serializer().serialize(name, value));
+    }
+
+    /**
+     * The value of a raw record of this topic, decoded with its serde.
+     *
+     * @throws org.apache.kafka.common.errors.SerializationException when the bytes do not decode
+     */
+    public V value(ConsumerRecord<byte[], byte[]> raw) {
+        return valueSerde.deserializer().deserialize(raw.topic(), raw.headers(), raw.value());
     }
 
     /** The topic-level configs odpo creates the topic with. */

@@ -4,7 +4,6 @@ import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.events.LearnerMetrics;
 import dev.odpo.kafka.DeadLetters;
 import dev.odpo.kafka.Service;
-import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.Topics;
 import dev.odpo.model.DpoTrainer;
 import dev.odpo.model.EncodedPair;
@@ -468,9 +467,7 @@ public final class Learner implements Service {
     }
 
     private ProducerRecord<byte[], byte[]> metricsRecord(LearnerMetrics m) {
-        Topic<String, LearnerMetrics> t = topics.learnerMetrics();
-        return new ProducerRecord<>(t.name(), t.keySerde().serializer().serialize(t.name(), m.getPolicyName()),
-                t.valueSerde().serializer().serialize(t.name(), m));
+        return topics.learnerMetrics().record(m.getPolicyName(), m);
     }
 
     /**

@@ -51,7 +51,7 @@ final class ReplayReader {
                     records++;
                     try {
                         String key = r.key() == null ? null : topic.keySerde().deserializer().deserialize(r.topic(), r.key());
-                        PreferencePair p = topic.valueSerde().deserializer().deserialize(r.topic(), r.headers(), r.value());
+                        PreferencePair p = topic.value(r);
                         if (!PairIntake.problems(key, p, maxChars).isEmpty() || !seen.add(p.getPairId())) {
                             continue;
                         }

@@ -57,7 +57,7 @@ public final class RecentSamples {
             while (!caughtUp(consumer, ends) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     try {
-                        samples.add(topic.valueSerde().deserializer().deserialize(r.topic(), r.headers(), r.value()));
+                        samples.add(topic.value(r));
                     } catch (SerializationException | NullPointerException e) {
                         undecodable++;
                         log.debug("skipping undecodable sample at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());

@@ -60,8 +60,7 @@ public final class Announcements {
     /** The record that announces {@code a} on the checkpoints topic (serialized with the topic's serdes). */
     public static ProducerRecord<byte[], byte[]> record(Topic<String, CheckpointAnnouncement> topic,
                                                         CheckpointAnnouncement a) {
-        return new ProducerRecord<>(topic.name(), topic.keySerde().serializer().serialize(topic.name(), a.getPolicyName()),
-                topic.valueSerde().serializer().serialize(topic.name(), a));
+        return topic.record(a.getPolicyName(), a);
     }
 
     /** Announces {@code a} and waits until the broker has it. */
@@ -145,7 +144,7 @@ public final class Announcements {
             return Optional.empty();   // a tombstone: compaction removes a policy
         }
         try {
-            return Optional.of(topic.valueSerde().deserializer().deserialize(r.topic(), r.headers(), r.value()));
+            return Optional.of(topic.value(r));
         } catch (RuntimeException e) {
             log.warn("skipping undecodable announcement at {}[{}]@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
             return Optional.empty();
