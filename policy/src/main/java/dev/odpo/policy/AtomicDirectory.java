@@ -131,6 +131,17 @@ public final class AtomicDirectory {
         }
     }
 
+    /**
+     * Removes a directory so that no reader ever sees it half-deleted: it is first renamed to a temporary
+     * sibling (which {@link #removeStale} would also clear after a crash), then deleted.
+     */
+    public static void discard(Path dir) throws IOException {
+        Path trash = dir.resolveSibling(TMP_PREFIX + dir.getFileName() + "-discarded-0-"
+                + UUID.randomUUID().toString().substring(0, 8));
+        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        deleteRecursively(trash);
+    }
+
     /** Deletes a directory tree; no-op when it does not exist. */
     public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

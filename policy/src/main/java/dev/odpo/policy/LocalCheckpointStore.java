@@ -5,7 +5,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -68,10 +67,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
             // Version numbers follow the announcements, so a directory already here for the next version was
             // written by a publisher that crashed before announcing it: nobody can have adopted it.
             log.warn("replacing unannounced snapshot {} (its writer stopped before announcing it)", target);
-            Path trash = policyDir.resolve(AtomicDirectory.TMP_PREFIX + target.getFileName() + "-replaced-0-x");
-            AtomicDirectory.deleteRecursively(trash);
-            Files.move(target, trash, StandardCopyOption.ATOMIC_MOVE);
-            AtomicDirectory.deleteRecursively(trash);
+            AtomicDirectory.discard(target);
         }
         String[] sha = new String[1];
         SnapshotManifest[] manifest = new SnapshotManifest[1];
@@ -192,9 +188,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
             long v = versions.get(i);
             if (!pinned.contains(v)) {
                 Path dir = dirOf(policyName, v);
-                Path trash = dir.resolveSibling(AtomicDirectory.TMP_PREFIX + dir.getFileName() + "-retired-0-x");
-                Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
-                AtomicDirectory.deleteRecursively(trash);
+                AtomicDirectory.discard(dir);
                 deleted.add(v);
             }
         }
