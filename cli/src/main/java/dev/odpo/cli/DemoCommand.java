@@ -1,5 +1,6 @@
 package dev.odpo.cli;
 
+import dev.odpo.cli.monitor.LiveMonitor;
 import dev.odpo.kafka.TopicAdmin;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.policy.AtomicDirectory;
@@ -109,6 +110,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--policy", defaultValue = "demo", description = "The policy's name (default: ${DEFAULT-VALUE}).")
     String policy;
 
+    @Option(names = "--web", description = "Also show the loop live in a browser (the page of odpo monitor --web), on "
+            + "127.0.0.1:--web-port.")
+    boolean web;
+
+    @Option(names = "--web-port", defaultValue = "8090", paramLabel = "PORT",
+            description = "Port of the --web page (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int webPort;
+
     static final String GENERATOR_GROUP = "odpo-demo-generator";
     /** Held-out prompts, and samples of each, in the final paired comparison with v0. */
     static final int COMPARISON_PROMPTS = 256;
@@ -188,8 +197,15 @@ public final class DemoCommand implements Callable<Integer> {
         out.flush();
         long start = System.nanoTime();
         long deadline = start + (long) (minutes * 60e9);
+        out.printf("      watch it live from another terminal: ./odpo monitor --bootstrap-servers %s --registry-url %s "
+                + "--policy %s%n", kafka.bootstrapServers(), kafka.registryUrl(), policy);
         try (DemoServices services = new DemoServices();
-             LoopWatch watch = new LoopWatch(kafka, policy)) {
+             LoopWatch watch = new LoopWatch(kafka, policy);
+             LiveMonitor page = web ? new LiveMonitor(kafka, policy, Duration.ofSeconds(2), "127.0.0.1", webPort,
+                     state -> { }) : null) {
+            if (page != null) {
+                out.println("      live view: " + page.url());
+            }
             services.startEvaluator(files.get("evaluator"));
             services.startLearner(files.get("learner"));
             services.startPairBuilder(files.get("pair-builder"));

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
                 TopicsCommand.class,
                 PromptsCommand.class,
                 TailCommand.class,
+                MonitorCommand.class,
                 FeedbackCommand.class,
                 GenerateCommand.class,
                 EvaluateCommand.class,
