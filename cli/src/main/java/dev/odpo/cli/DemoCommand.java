@@ -110,6 +110,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--policy", defaultValue = "demo", description = "The policy's name (default: ${DEFAULT-VALUE}).")
     String policy;
 
+    @Option(names = "--rollout-gate", defaultValue = "none", paramLabel = "none|eval",
+            description = "eval: the generator serves a new version only once its evaluation is in and its gold reward is "
+                    + "not below the live version's by more than 0.02 (default: ${DEFAULT-VALUE}).")
+    String rolloutGate;
+
     @Option(names = "--web", description = "Also show the loop live in a browser (the page of odpo monitor --web), on "
             + "127.0.0.1:--web-port.")
     boolean web;
@@ -304,6 +309,7 @@ public final class DemoCommand implements Callable<Integer> {
         g.put("generator.temperature", "1.0");
         g.put("generator.seed", Long.toString(seed));
         g.put("generator.progress.interval", "60s");
+        g.put("rollout.gate", rolloutGate);
         files.put("generator", DemoServices.writeSettings(dir, "generator", g));
 
         Map<String, String> s = new HashMap<>(common);
@@ -381,6 +387,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (!(minutes > 0)) {
             return "--minutes must be > 0, got " + minutes;
+        }
+        if (!List.of("none", "eval").contains(rolloutGate)) {
+            return "--rollout-gate must be none or eval, got '" + rolloutGate + "'";
         }
         if (!List.of("vanilla", "pilaf").contains(sampler)) {
             return "--sampler must be vanilla or pilaf, got '" + sampler + "'";

@@ -45,6 +45,7 @@ public final class Generator implements Service {
     private final GeneratorConfig config;
     private final Topic<String, Sample> samples;
     private final CheckpointFollower<ServingPolicy> follower;
+    private final RolloutGate gate;
     private final ConsumerLoop<String, Prompt> loop;
     private final GeneratorStats stats = new GeneratorStats();
     private final ProgressLog progress;
@@ -56,6 +57,8 @@ public final class Generator implements Service {
     private ServingPolicy current;
     private PromptRenderer renderer;
     private CheckpointFollower.Ready<ServingPolicy> awaitingFirstSample;
+    private CheckpointFollower.Ready<ServingPolicy> candidate;   // verified and loaded, waiting for the rollout gate
+    private String candidateWaitingFor;
 
     private Generator(GeneratorConfig config, LocalCheckpointStore store) {
         this.config = config;
@@ -63,6 +66,9 @@ public final class Generator implements Service {
         boolean pilaf = config.sampling().sampler() == SamplerChoice.PILAF;
         this.follower = CheckpointFollower.create(SERVICE, config.policyName(), config.kafka(), store,
                 new ServingPolicyLoader(store, config.device(), pilaf));
+        this.gate = config.rollout().evalGate()
+                ? RolloutGate.onEvaluations(config.kafka(), config.policyName(), config.rollout().tolerance())
+                : RolloutGate.open();
         this.loop = ConsumerLoop.exactlyOnce(SERVICE, config.kafka(), config.kafka().topics().prompts(),
                         config.groupId(), config.generatorId(), config.batchSize(),
                         (key, prompt) -> problems(key, prompt, config.maxPromptChars()), this::handle)
@@ -131,6 +137,10 @@ public final class Generator implements Service {
         } finally {
             progress.close();
             closeFollower();
+            gate.close();
+            if (candidate != null) {
+                candidate.value().close();
+            }
             if (current != null) {
                 current.close();
             }
@@ -147,9 +157,48 @@ public final class Generator implements Service {
         }
     }
 
-    /** Swaps in a newer verified version, if the follower has one: called between batches. */
+    /**
+     * Swaps in a newer verified version, if the follower has one and the rollout gate lets it through: called
+     * between batches. A candidate the gate has no verdict on yet waits (a newer one replaces it).
+     */
     private void adoptNewer() {
-        follower.takeNewer().ifPresent(this::adopt);
+        follower.takeNewer().ifPresent(newer -> {
+            if (candidate != null) {
+                log.info("{}: v{} superseded by v{} before the rollout gate decided", SERVICE, candidate.version(),
+                        newer.version());
+                candidate.value().close();
+            }
+            candidate = newer;
+            candidateWaitingFor = null;
+        });
+        if (candidate == null) {
+            return;
+        }
+        RolloutGate.Decision d = gate.decide(candidate.version(), current.version());
+        switch (d.verdict()) {
+            case WAIT -> {
+                if (!d.reason().equals(candidateWaitingFor)) {
+                    log.info("{}: rollout gate: v{} waits ({}); v{} keeps serving", SERVICE, candidate.version(),
+                            d.reason(), current.version());
+                    candidateWaitingFor = d.reason();
+                }
+            }
+            case REJECT -> {
+                log.warn("{}: rollout gate rejected {} v{} ({}); v{} keeps serving", SERVICE, config.policyName(),
+                        candidate.version(), d.reason(), current.version());
+                stats.rejected(candidate.version());
+                candidate.value().close();
+                candidate = null;
+            }
+            case ADOPT -> {
+                if (gate.gated()) {
+                    log.info("{}: rollout gate passed v{} ({})", SERVICE, candidate.version(), d.reason());
+                }
+                CheckpointFollower.Ready<ServingPolicy> next = candidate;
+                candidate = null;
+                adopt(next);
+            }
+        }
     }
 
     /** Serves {@code ready} from the next batch on, closing the version it replaces; false if it is refused. */

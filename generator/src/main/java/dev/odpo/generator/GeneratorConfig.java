@@ -30,10 +30,19 @@ import java.util.List;
  * @param batchSize        prompts per batch: one batched decode of batchSize × N rows, one transaction
  * @param sampling         N, decoding options, sampler, β and seed
  * @param progressInterval how often progress (prompts/s, samples/s, tokens/s, version, lag) is logged
+ * @param rollout          whether a new version must pass its evaluation before it serves
  */
 public record GeneratorConfig(KafkaSettings kafka, String groupId, String generatorId, int maxPromptChars,
                               String policyName, Device device, Path checkpointDir, int batchSize,
-                              SamplingPlan sampling, Duration progressInterval) {
+                              SamplingPlan sampling, Duration progressInterval, Rollout rollout) {
+
+    /**
+     * The rollout gate's settings.
+     *
+     * @param evalGate  adopt a new version only once its evaluation report is in and good enough
+     * @param tolerance how far below the live version's gold reward a new version's may be
+     */
+    public record Rollout(boolean evalGate, double tolerance) {}
 
     static final Setting<String> GROUP_ID = Setting.string("generator.group.id", "odpo-generator",
                     "Consumer group of the generators; generators in one group share the prompts' partitions.")
@@ -82,6 +91,15 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
                     "How often the generator logs prompts/s, samples/s, tokens/s, the policy version and the lag.")
             .withValidator(d -> d.isZero() ? "must be positive" : null);
 
+    static final Setting<String> ROLLOUT_GATE = Setting.string("rollout.gate", "none",
+                    "none: serve each new verified version at once. eval: serve a new version only after the evaluator's "
+                            + "report on it, and only if its gold reward is not below the live version's by more than "
+                            + "rollout.gate.tolerance; a rejected version is logged and the live one keeps serving.")
+            .withValidator(v -> List.of("none", "eval").contains(v.trim()) ? null : "must be none or eval");
+    static final Setting<Double> ROLLOUT_TOLERANCE = Setting.number("rollout.gate.tolerance", "0.02", t -> t >= 0,
+            "must be >= 0", "With rollout.gate=eval: how far below the live version's mean gold reward a new version's "
+                    + "may be and still serve (the evaluator's own sampling noise; see its report).");
+
     /** Every setting the generator reads, for loading and for --help. */
     public static final List<Setting<?>> SETTINGS;
 
@@ -89,7 +107,8 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
         List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
         all.addAll(CheckpointSettings.SETTINGS);
         all.addAll(List.of(GROUP_ID, ID, POLICY, DEVICE, N, SAMPLER, PILAF_BETA, TEMPERATURE, TOP_P,
-                TOP_K, MAX_NEW_TOKENS, STOP_STRINGS, SEED, BATCH_SIZE, MAX_PROMPT_CHARS, PROGRESS_INTERVAL));
+                TOP_K, MAX_NEW_TOKENS, STOP_STRINGS, SEED, BATCH_SIZE, MAX_PROMPT_CHARS, PROGRESS_INTERVAL, ROLLOUT_GATE,
+                ROLLOUT_TOLERANCE));
         SETTINGS = List.copyOf(all);
     }
 
@@ -122,7 +141,8 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
         String id = values.get(ID).isBlank() ? "generator-" + hostName() : values.get(ID).trim();
         return new GeneratorConfig(KafkaSettings.from(values), values.get(GROUP_ID), id, values.get(MAX_PROMPT_CHARS),
                 values.get(POLICY), device, Path.of(values.get(CheckpointSettings.DIR)), values.get(BATCH_SIZE), sampling,
-                values.get(PROGRESS_INTERVAL));
+                values.get(PROGRESS_INTERVAL),
+                new Rollout(values.get(ROLLOUT_GATE).trim().equals("eval"), values.get(ROLLOUT_TOLERANCE)));
     }
 
     /** Splits at unescaped commas and resolves the escapes \\n, \\t, \\, and \\\\. */

@@ -48,6 +48,7 @@ public final class GeneratorStats {
     private final AtomicLong decodeNanos = new AtomicLong();
     private final AtomicLong version = new AtomicLong(-1);
     private final List<Adoption> adoptions = new ArrayList<>();
+    private final List<Long> rejected = new ArrayList<>();
 
     void batch(int prompts, int samples, long tokens, long renderNanos, long decodeNanos) {
         this.prompts.addAndGet(prompts);
@@ -67,6 +68,18 @@ public final class GeneratorStats {
             adoptions.remove(0);
         }
         adoptions.add(adoption);
+    }
+
+    synchronized void rejected(long version) {
+        if (rejected.size() == KEPT_ADOPTIONS) {
+            rejected.remove(0);
+        }
+        rejected.add(version);
+    }
+
+    /** The versions the rollout gate rejected (the latest {@value #KEPT_ADOPTIONS}), oldest first. */
+    public synchronized List<Long> rejectedVersions() {
+        return List.copyOf(rejected);
     }
 
     /** The versions adopted so far (the latest {@value #KEPT_ADOPTIONS}), oldest first. */

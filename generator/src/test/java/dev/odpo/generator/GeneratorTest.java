@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import dev.odpo.broker.EmbeddedKafkaExtension;
 import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.events.DeadLetter;
+import dev.odpo.events.EvalReport;
 import dev.odpo.events.Prompt;
 import dev.odpo.events.Sample;
 import dev.odpo.events.SamplerKind;
@@ -272,6 +273,64 @@ class GeneratorTest {
         GeneratorStats.Adoption v2 = adoptions.get(1);
         assertThat(v2.firstSample()).as("first samples come after the load").isGreaterThanOrEqualTo(v2.ready());
         assertThat(v2.firstSample()).as("adopted within seconds").isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void withTheEvaluationGateAVersionServesOnlyOnceItsReportIsNotWorseThanTheLiveOnes() throws Exception {
+        // Given v0 serving behind the evaluation gate (tolerance 0.05), with its report in: gold reward 0.50
+        publish(0, null);
+        report(0, 0.50);
+        start(Map.of("ODPO_GENERATOR_BATCH_SIZE", "1", "ODPO_ROLLOUT_GATE", "eval", "ODPO_ROLLOUT_GATE_TOLERANCE", "0.05"));
+        try (TopicReader<Sample> reader = TopicReader.committed(kafka, topics.samples())) {
+            // When v1 is announced, it waits for its report while v0 serves
+            publish(1, null);
+            int sent = 0;
+            for (; sent < 3; sent++) {
+                send(prompt("waiting-" + sent, "Reverse: 1 2"));
+                int expected = (sent + 1) * N;
+                reader.until(s -> s.size() >= expected, Duration.ofSeconds(60));
+            }
+            // ... and its report says 0.30, worse by more than the tolerance: it is rejected
+            report(1, 0.30);
+            while (generator.stats().rejectedVersions().isEmpty() && sent < 60) {
+                send(prompt("rejecting-" + sent, "Reverse: 3 4"));
+                sent++;
+                int expected = sent * N;
+                reader.until(s -> s.size() >= expected, Duration.ofSeconds(30));
+            }
+            // ... then v2 reports 0.47, within the tolerance of v0's 0.50: it serves
+            publish(2, null);
+            report(2, 0.47);
+            List<Sample> samples;
+            do {
+                send(prompt("after-" + sent, "Count a in: aab"));
+                sent++;
+                int expected = sent * N;
+                samples = reader.until(s -> s.size() >= expected, Duration.ofSeconds(30));
+            } while (samples.get(samples.size() - 1).getPolicyVersion() != 2 && sent < 120);
+
+            // Then v1 never served, v2 did, and v0 served until then
+            List<Long> versions = samples.stream().map(Sample::getPolicyVersion).toList();
+            assertThat(versions).doesNotContain(1L).startsWith(0L).endsWith(2L).isSorted();
+        }
+        assertThat(generator.stats().rejectedVersions()).containsExactly(1L);
+        assertThat(generator.stats().adoptions()).extracting(GeneratorStats.Adoption::version).containsExactly(0L, 2L);
+    }
+
+    @Test
+    void theGatesRuleComparesGoldRewardsWithinTheTolerance() {
+        assertThat(RolloutGate.judge(3, null, 2, 0.5, 0.02).verdict()).isEqualTo(RolloutGate.Verdict.WAIT);
+        assertThat(RolloutGate.judge(3, 0.5, 2, null, 0.02).verdict()).isEqualTo(RolloutGate.Verdict.WAIT);
+        assertThat(RolloutGate.judge(3, 0.48, 2, 0.5, 0.02).verdict()).isEqualTo(RolloutGate.Verdict.ADOPT);
+        assertThat(RolloutGate.judge(3, 0.479, 2, 0.5, 0.02).verdict()).isEqualTo(RolloutGate.Verdict.REJECT);
+        assertThat(RolloutGate.judge(3, 0.9, 2, 0.5, 0.0).verdict()).isEqualTo(RolloutGate.Verdict.ADOPT);
+    }
+
+    /** The evaluator's report on {@code version} of the policy, as far as the gate reads it. */
+    private void report(long version, double gold) throws Exception {
+        producer.send(topics.evaluations().record("policy", EvalReport.newBuilder().setReportId("r" + version)
+                .setPolicyName("policy").setPolicyVersion(version).setCreatedAt(Instant.now()).setEvalSet("test")
+                .setNumPrompts(8).setGoldReward(gold).setKlToReference(0).setBeta(0.1).setObjective(gold).build())).get();
     }
 
     @Test
