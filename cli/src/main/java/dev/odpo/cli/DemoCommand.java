@@ -1,6 +1,9 @@
 package dev.odpo.cli;
 
 import dev.odpo.cli.monitor.LiveMonitor;
+import dev.odpo.cli.monitor.LoopObserver;
+import dev.odpo.cli.monitor.LoopState;
+import dev.odpo.cli.monitor.TerminalView;
 import dev.odpo.kafka.TopicAdmin;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.policy.AtomicDirectory;
@@ -205,7 +208,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("      watch it live from another terminal: ./odpo monitor --bootstrap-servers %s --registry-url %s "
                 + "--policy %s%n", kafka.bootstrapServers(), kafka.registryUrl(), policy);
         try (DemoServices services = new DemoServices();
-             LoopWatch watch = new LoopWatch(kafka, policy);
+             LoopObserver watch = new LoopObserver(kafka, policy);
              LiveMonitor page = web ? new LiveMonitor(kafka, policy, Duration.ofSeconds(2), "127.0.0.1", webPort,
                      state -> { }) : null) {
             if (page != null) {
@@ -223,9 +226,10 @@ public final class DemoCommand implements Callable<Integer> {
                 feederThread.start();
                 long nextLine = 0;
                 while (true) {
-                    watch.poll();
-                    if (watch.newestEvaluated() >= versions) {
-                        out.printf("version %d evaluated: stopping%n", watch.newestEvaluated());
+                    LoopState state = watch.observe();
+                    Long evaluated = state.stages().evaluator();
+                    if (evaluated != null && evaluated >= versions) {
+                        out.printf("version %d evaluated: stopping%n", evaluated);
                         break;
                     }
                     if (System.nanoTime() > deadline) {
@@ -238,26 +242,28 @@ public final class DemoCommand implements Callable<Integer> {
                     }
                     if (System.nanoTime() >= nextLine) {
                         out.printf(Locale.ROOT, "[%4.1f min] %,d prompts | %s%n", (System.nanoTime() - start) / 60e9,
-                                feeder.published(), watch.progressLine());
+                                feeder.published(), TerminalView.line(state));
                         out.flush();
                         nextLine = System.nanoTime() + Duration.ofSeconds(15).toNanos();
                     }
-                    Thread.sleep(500);
+                    Thread.sleep(1_000);
                 }
             }
             out.println("stopping the services ...");
             out.flush();
         }
-        try (LoopWatch watch = new LoopWatch(kafka, policy)) {
+        try (LoopObserver watch = new LoopObserver(kafka, policy)) {
+            LoopState state = watch.observe();
             long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             while (System.nanoTime() < until) {
-                watch.poll();
+                state = watch.observe();
             }
-            List<LoopWatch.Row> rows = watch.table();
+            List<LoopState.Evaluation> rows = state.evaluations();
             out.println();
             out.println("Evaluation on " + evalPrompts + " held-out prompts (gold = the task's verifier; acc and gold "
-                    + "at temperature 1, greedy = greedy accuracy; KL to the reference; J = gold - beta*KL):");
-            out.print(LoopWatch.format(rows));
+                    + "at temperature 1, greedy = greedy accuracy; KL to the reference; J = gold - beta*KL; win = share "
+                    + "of prompts where it beats v0):");
+            TerminalView.evaluationTable(rows).forEach(out::println);
             Improvement improvement = null;
             if (rows.size() >= 2) {
                 long first = rows.get(0).version();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.odpo.cli.monitor.LoopState;
 import dev.odpo.events.Sample;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
@@ -27,7 +28,7 @@ final class DemoSummary {
     private DemoSummary() {
     }
 
-    static void write(Path file, KafkaSettings kafka, String policy, List<LoopWatch.Row> rows, Improvement improvement)
+    static void write(Path file, KafkaSettings kafka, String policy, List<LoopState.Evaluation> rows, Improvement improvement)
             throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = json.createObjectNode();
@@ -42,7 +43,7 @@ final class DemoSummary {
                     .put("samples", n));
         }
         ArrayNode table = root.putArray("evaluations");
-        for (LoopWatch.Row r : rows) {
+        for (LoopState.Evaluation r : rows) {
             ObjectNode o = table.addObject();
             o.put("version", r.version());
             o.put("pairs_trained", r.pairsTrained());
@@ -51,10 +52,9 @@ final class DemoSummary {
             o.put("greedy_accuracy", r.greedyAccuracy());
             o.put("kl", r.kl());
             o.put("objective", r.objective());
-            o.put("mean_response_tokens", r.length());
-            if (r.proxy() != null) {
-                o.put("proxy_reward", r.proxy());
-            }
+            o.put("mean_response_tokens", r.meanResponseTokens());
+            o.put("proxy_reward", r.proxyReward());
+            o.put("win_rate_vs_v0", r.winRate());
         }
         if (improvement != null) {
             ObjectNode i = root.putObject("improvement");

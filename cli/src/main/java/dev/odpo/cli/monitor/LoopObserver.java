@@ -233,7 +233,9 @@ public final class LoopObserver implements AutoCloseable {
 
     private static Evaluation evaluation(EvalReport e) {
         Map<String, Double> m = e.getMetrics();
-        return new Evaluation(e.getPolicyName(), e.getPolicyVersion(), e.getGoldReward(), e.getAccuracy(),
+        Double pairs = m.get(EvalFigures.PAIRS_TRAINED);
+        return new Evaluation(e.getPolicyName(), e.getPolicyVersion(), pairs == null ? null : pairs.longValue(),
+                e.getGoldReward(), e.getAccuracy(),
                 m.get(EvalFigures.GREEDY_ACCURACY), e.getKlToReference(), e.getObjective(), e.getProxyReward(),
                 e.getMeanResponseTokens(), m.get(EvalFigures.WIN_RATE));
     }

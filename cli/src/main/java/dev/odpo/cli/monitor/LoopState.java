@@ -55,10 +55,10 @@ public record LoopState(long atMillis, String policy, List<TopicActivity> topics
                           double rewardAccuracy, double rewardMargin, double stalenessMean, long stalenessMax,
                           double learningRate, Double pairsPerSecond, Double klToReference) {}
 
-    /** One version's evaluation report (see the evaluations topic). */
-    public record Evaluation(String policy, long version, double goldReward, Double accuracy, Double greedyAccuracy,
-                             double kl, double objective, Double proxyReward, Double meanResponseTokens,
-                             Double winRate) {}
+    /** One version's evaluation report (see the evaluations topic); pairsTrained is what the learner had trained. */
+    public record Evaluation(String policy, long version, Long pairsTrained, double goldReward, Double accuracy,
+                             Double greedyAccuracy, double kl, double objective, Double proxyReward,
+                             Double meanResponseTokens, Double winRate) {}
 
     /** The newest dead letter: which service refused what, and why. */
     public record DeadLetterSeen(String service, String sourceTopic, String reason, long atMillis) {}

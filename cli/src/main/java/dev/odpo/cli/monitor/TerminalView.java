@@ -55,16 +55,11 @@ public final class TerminalView {
         lines.add("");
         lines.add("learner    " + (s.learner() == null ? "(no metrics yet)" : learner(s.learner())));
         lines.add("");
-        lines.add(String.format(Locale.ROOT, "%-8s %8s %7s %7s %7s %8s %7s %7s %7s", "version", "gold", "acc",
-                "greedy", "KL", "J", "length", "proxy", "win"));
         List<Evaluation> evals = s.evaluations();
         if (evals.isEmpty()) {
             lines.add("(no evaluation yet)");
-        }
-        for (Evaluation e : evals.subList(Math.max(0, evals.size() - SCREEN_VERSIONS), evals.size())) {
-            lines.add(String.format(Locale.ROOT, "%-8s %8.3f %7s %7s %7.3f %8.3f %7s %7s %7s", "v" + e.version(),
-                    e.goldReward(), num(e.accuracy(), "%.3f"), num(e.greedyAccuracy(), "%.3f"), e.kl(), e.objective(),
-                    num(e.meanResponseTokens(), "%.1f"), num(e.proxyReward(), "%.3f"), num(e.winRate(), "%.2f")));
+        } else {
+            lines.addAll(evaluationTable(evals.subList(Math.max(0, evals.size() - SCREEN_VERSIONS), evals.size())));
         }
         if (s.deadLetter() != null) {
             lines.add("");
@@ -73,6 +68,23 @@ public final class TerminalView {
                     s.deadLetter().sourceTopic(), s.deadLetter().reason()));
         }
         return lines.stream().map(l -> l.length() > width ? l.substring(0, Math.max(0, width - 1)) + "…" : l).toList();
+    }
+
+    /**
+     * The evaluation table: a header and one row per version (pairs trained, gold reward and accuracy at the
+     * sampling temperature, greedy accuracy, KL to the reference, J, mean length, proxy reward, win rate vs π0).
+     */
+    public static List<String> evaluationTable(List<Evaluation> evals) {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "%-8s %8s %8s %7s %7s %7s %8s %7s %7s %7s", "version", "pairs", "gold", "acc",
+                "greedy", "KL", "J", "length", "proxy", "win"));
+        for (Evaluation e : evals) {
+            lines.add(String.format(Locale.ROOT, "%-8s %8s %8.3f %7s %7s %7.3f %8.3f %7s %7s %7s", "v" + e.version(),
+                    e.pairsTrained() == null ? "-" : String.format(Locale.ROOT, "%,d", e.pairsTrained()), e.goldReward(),
+                    num(e.accuracy(), "%.3f"), num(e.greedyAccuracy(), "%.3f"), e.kl(), e.objective(),
+                    num(e.meanResponseTokens(), "%.1f"), num(e.proxyReward(), "%.3f"), num(e.winRate(), "%.2f")));
+        }
+        return lines;
     }
 
     /** One line for a log or a pipe: versions, the two main rates, total lag, learner and newest evaluation. */
@@ -94,6 +106,11 @@ public final class TerminalView {
             Evaluation e = s.evaluations().get(s.evaluations().size() - 1);
             b.append(String.format(Locale.ROOT, " | eval v%d gold %.3f KL %.3f len %s", e.version(), e.goldReward(),
                     e.kl(), num(e.meanResponseTokens(), "%.1f")));
+            Evaluation first = s.evaluations().get(0);
+            if (first != e) {
+                b.append(String.format(Locale.ROOT, " (v%d gold %.3f len %s)", first.version(), first.goldReward(),
+                        num(first.meanResponseTokens(), "%.1f")));
+            }
         }
         return b.toString();
     }

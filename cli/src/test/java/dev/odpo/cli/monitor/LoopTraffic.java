@@ -78,7 +78,8 @@ final class LoopTraffic implements AutoCloseable {
                 .setPolicyVersion(version).setCreatedAt(Instant.now()).setEvalSet("heldout-128").setNumPrompts(128)
                 .setGoldReward(gold).setKlToReference(kl).setBeta(0.1).setObjective(gold - 0.1 * kl)
                 .setAccuracy(gold).setProxyReward(gold + 0.5).setMeanResponseTokens(12.0 - version)
-                .setMetrics(Map.of("greedy_accuracy", 0.5, "win_rate_vs_pi0", 0.5 + version / 10.0)).build());
+                .setMetrics(Map.of("greedy_accuracy", 0.5, "win_rate_vs_pi0", 0.5 + version / 10.0, "pairs_trained",
+                        version * 128.0)).build());
     }
 
     void metrics(String policy, long version, long step, double loss, double accuracy) {

@@ -87,6 +87,7 @@ class MonitorTest {
             assertThat(s.stages().learner()).isEqualTo(3);
             assertThat(s.stages().evaluator()).isEqualTo(2);
             assertThat(s.evaluations()).extracting(Evaluation::version).containsExactly(0L, 1L, 2L);
+            assertThat(s.evaluations()).extracting(Evaluation::pairsTrained).containsExactly(0L, 128L, 256L);
             assertThat(s.learner().step()).isEqualTo(16);
             assertThat(s.learner().rewardAccuracy()).isEqualTo(0.70);
             assertThat(s.history().learnerLoss()).extracting(Series.Point::y).containsExactly(0.69, 0.61);

@@ -16,7 +16,7 @@ class TerminalViewTest {
     static LoopState state(int versions) {
         List<Evaluation> evals = new ArrayList<>();
         for (long v = 0; v < versions; v++) {
-            evals.add(new Evaluation("pi", v, 0.2 + v / 100.0, 0.5, null, 0.01 * v, 0.2, null, 12.0, null));
+            evals.add(new Evaluation("pi", v, v * 128, 0.2 + v / 100.0, 0.5, null, 0.01 * v, 0.2, null, 12.0, null));
         }
         LoopState.History empty = new LoopState.History(List.of(), List.of(), List.of(), List.of(), List.of());
         return new LoopState(0, null, List.of(new TopicActivity("samples", 40, 4.0, 1_000)),
