@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.odpo.cli.monitor.LoopState;
 import dev.odpo.events.Sample;
+import dev.odpo.kafka.ReadToEnd;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -69,7 +69,7 @@ final class DemoSummary {
     }
 
     private static long count(KafkaConsumer<byte[], byte[]> consumer, String topic) {
-        List<TopicPartition> partitions = partitions(consumer, topic);
+        List<TopicPartition> partitions = ReadToEnd.partitions(consumer, topic, Duration.ofSeconds(30));
         long n = 0;
         Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
         for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(partitions).entrySet()) {
@@ -80,27 +80,14 @@ final class DemoSummary {
 
     /** Samples per policy version, read from the whole topic (committed samples only). */
     private static TreeMap<Long, Long> sampleVersions(KafkaConsumer<byte[], byte[]> consumer, Topic<String, Sample> topic) {
-        List<TopicPartition> partitions = partitions(consumer, topic.name());
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
         TreeMap<Long, Long> out = new TreeMap<>();
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                try {
-                    Sample s = topic.value(r);
-                    out.merge(s.getPolicyVersion(), 1L, Long::sum);
-                } catch (RuntimeException e) {
-                    // not a sample this summary can read; the services dead-lettered it
-                }
+        ReadToEnd.read(consumer, topic.name(), ReadToEnd.Start.BEGINNING, Duration.ofMinutes(1), r -> {
+            try {
+                out.merge(topic.value(r).getPolicyVersion(), 1L, Long::sum);
+            } catch (RuntimeException e) {
+                // not a sample this summary can read; the services dead-lettered it
             }
-        }
+        });
         return out;
-    }
-
-    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, String topic) {
-        return consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 }

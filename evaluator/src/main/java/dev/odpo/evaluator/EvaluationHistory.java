@@ -1,16 +1,13 @@
 package dev.odpo.evaluator;
 
 import dev.odpo.events.EvalReport;
+import dev.odpo.kafka.ReadToEnd;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,34 +27,23 @@ public final class EvaluationHistory {
      */
     public static List<EvalReport> readAll(KafkaSettings kafka, Duration timeout) {
         Topic<String, EvalReport> topic = kafka.topics().evaluations();
+        List<EvalReport> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.rawConsumer("unused", "odpo-evaluations-reader"))) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic.name(), timeout);
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + topic.name() + " does not exist");
-            }
-            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic.name(), i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            List<EvalReport> out = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("timed out reading " + topic.name());
+            boolean complete = ReadToEnd.read(consumer, topic.name(), ReadToEnd.Start.BEGINNING, timeout, r -> {
+                if (r.value() == null) {
+                    return;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        continue;
-                    }
-                    try {
-                        out.add(topic.value(r));
-                    } catch (RuntimeException e) {
-                        log.warn("skipping undecodable report at {}[{}]@{}: {}", r.topic(), r.partition(), r.offset(),
-                                e.getMessage());
-                    }
+                try {
+                    out.add(topic.value(r));
+                } catch (RuntimeException e) {
+                    log.warn("skipping undecodable report at {}[{}]@{}: {}", r.topic(), r.partition(), r.offset(),
+                            e.getMessage());
                 }
+            });
+            if (!complete) {
+                throw new IllegalStateException("timed out reading " + topic.name());
             }
-            return out;
         }
+        return out;
     }
 }

@@ -1,20 +1,16 @@
 package dev.odpo.pairs;
 
 import dev.odpo.events.Sample;
+import dev.odpo.kafka.ReadToEnd;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,43 +35,21 @@ public final class RecentSamples {
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<Sample> samples = new ArrayList<>();
-        int undecodable = 0;
+        int[] undecodable = {0};
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), timeout).stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-            consumer.assign(partitions);
-            long since = clock.millis() - window.toMillis();
-            Map<TopicPartition, Long> query = new HashMap<>();
-            partitions.forEach(tp -> query.put(tp, since));
-            Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query, timeout);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            for (TopicPartition tp : partitions) {
-                OffsetAndTimestamp start = starts.get(tp);
-                consumer.seek(tp, start == null ? ends.get(tp) : start.offset());
-            }
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!caughtUp(consumer, ends) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    try {
-                        samples.add(topic.value(r));
-                    } catch (SerializationException | NullPointerException e) {
-                        undecodable++;
-                        log.debug("skipping undecodable sample at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-                    }
-                }
-            }
+            ReadToEnd.read(consumer, topic.name(), ReadToEnd.Start.since(clock.millis() - window.toMillis()), timeout,
+                    r -> {
+                        try {
+                            samples.add(topic.value(r));
+                        } catch (SerializationException | NullPointerException e) {
+                            undecodable[0]++;
+                            log.debug("skipping undecodable sample at {}-{}@{}: {}", r.topic(), r.partition(),
+                                    r.offset(), e.getMessage());
+                        }
+                    });
         }
         samples.sort(java.util.Comparator.comparing(Sample::getCreatedAt));
         List<Sample> newest = samples.size() <= max ? samples : samples.subList(samples.size() - max, samples.size());
-        return new Result(List.copyOf(newest), undecodable);
-    }
-
-    private static boolean caughtUp(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> ends) {
-        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
+        return new Result(List.copyOf(newest), undecodable[0]);
     }
 }

@@ -1,6 +1,7 @@
 package dev.odpo.policy;
 
 import dev.odpo.events.CheckpointAnnouncement;
+import dev.odpo.kafka.ReadToEnd;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
 import java.time.Duration;
@@ -90,19 +91,10 @@ public final class Announcements {
 
     static List<CheckpointAnnouncement> readAll(Consumer<byte[], byte[]> consumer,
                                                 Topic<String, CheckpointAnnouncement> topic, Duration timeout) {
-        List<TopicPartition> partitions = partitions(consumer, topic.name(), timeout);
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
         List<CheckpointAnnouncement> out = new ArrayList<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!caughtUp(consumer, end)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out reading " + topic.name());
-            }
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                decode(topic, r).ifPresent(out::add);
-            }
+        if (!ReadToEnd.read(consumer, topic.name(), ReadToEnd.Start.BEGINNING, timeout,
+                r -> decode(topic, r).ifPresent(out::add))) {
+            throw new IllegalStateException("timed out reading " + topic.name());
         }
         return out;
     }
@@ -149,22 +141,5 @@ public final class Announcements {
             log.warn("skipping undecodable announcement at {}[{}]@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
             return Optional.empty();
         }
-    }
-
-    static List<TopicPartition> partitions(Consumer<byte[], byte[]> consumer, String topic, Duration timeout) {
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
-        if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " does not exist (start the services or run 'odpo topics create')");
-        }
-        return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-    }
-
-    static boolean caughtUp(Consumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

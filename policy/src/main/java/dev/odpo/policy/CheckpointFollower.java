@@ -2,6 +2,7 @@ package dev.odpo.policy;
 
 import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.kafka.DeadLetters;
+import dev.odpo.kafka.ReadToEnd;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
 import java.io.IOException;
@@ -179,13 +180,13 @@ public final class CheckpointFollower<T extends AutoCloseable> implements AutoCl
 
     private void follow() {
         try {
-            List<TopicPartition> partitions = Announcements.partitions(consumer, topic.name(), Duration.ofSeconds(30));
+            List<TopicPartition> partitions = ReadToEnd.partitions(consumer, topic.name(), Duration.ofSeconds(30));
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             // catch up: remember the last announcement of each version, then load only the newest that verifies
             TreeMap<Long, ConsumerRecord<byte[], byte[]>> backlog = new TreeMap<>();
-            while (running && !Announcements.caughtUp(consumer, end)) {
+            while (running && !ReadToEnd.caughtUp(consumer, end)) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     Announcements.decode(topic, r).filter(a -> a.getPolicyName().equals(policyName))
                             .ifPresent(a -> backlog.put(a.getVersion(), r));
