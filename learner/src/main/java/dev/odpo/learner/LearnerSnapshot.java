@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.odpo.model.AdamWState;
 import dev.odpo.model.DpoTrainer;
 import dev.odpo.model.LlamaModel;
+import dev.odpo.policy.Snapshot;
 import dev.odpo.policy.SnapshotManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +38,8 @@ import java.util.stream.Stream;
  */
 final class LearnerSnapshot {
 
-    static final String OPTIMIZER_DIR = "optimizer";
-    static final String LEARNER_DIR = "learner";
+    static final String OPTIMIZER_DIR = Snapshot.OPTIMIZER_DIR;
+    static final String LEARNER_DIR = Snapshot.TRAINER_DIR;
     static final String STATE = "state.json";
     static final String RECENT_IDS = "recent-pair-ids.txt";
     static final String TRAINED_PAIRS = "trained-pairs.txt";

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows one policy name on the compacted {@code checkpoints} topic and keeps a newer version ready for its
  * caller. A background thread reads the topic from the beginning; for each announcement of a newer version
- * it opens the snapshot through the {@link CheckpointStore} (which verifies every file and the manifest's
- * hash against the announcement's) and loads it with the caller's {@link Loader} — all off the serving
+ * it opens the snapshot through the {@link CheckpointStore} (which verifies every file a server loads — all
+ * but the trainer's own state — and the manifest's hash against the announcement's) and loads it with the caller's {@link Loader} — all off the serving
  * thread. The caller swaps between batches with {@link #takeNewer()}, never during a decode, and closes what
  * it replaced.
  *
@@ -235,7 +235,7 @@ public final class CheckpointFollower<T extends AutoCloseable> implements AutoCl
         T value;
         Snapshot snapshot;
         try {
-            snapshot = store.open(a.getUri(), a.getSha256());
+            snapshot = store.open(a.getUri(), a.getSha256(), Snapshot.SERVED_FILES);
             if (snapshot.version() != a.getVersion() || !snapshot.policyName().equals(policyName)) {
                 throw new SnapshotException(a.getUri(), "manifest says " + snapshot.policyName() + " v"
                         + snapshot.version() + ", the announcement " + policyName + " v" + a.getVersion());

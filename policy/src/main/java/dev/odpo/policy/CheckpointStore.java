@@ -44,7 +44,15 @@ public interface CheckpointStore {
      *
      * @throws SnapshotException naming every bad file, or why the uri is refused
      */
-    Snapshot open(String uri, String expectedSha256) throws IOException;
+    default Snapshot open(String uri, String expectedSha256) throws IOException {
+        return open(uri, expectedSha256, Snapshot.ALL_FILES);
+    }
+
+    /**
+     * {@link #open(String, String)}, verifying only the files {@code files} accepts (e.g.
+     * {@link Snapshot#SERVED_FILES}: a server need not read and hash the optimizer state it never loads).
+     */
+    Snapshot open(String uri, String expectedSha256, java.util.function.Predicate<String> files) throws IOException;
 
     /** The snapshots of a policy present in the store, newest first, unverified (their manifests as written). */
     List<SnapshotManifest> list(String policyName) throws IOException;

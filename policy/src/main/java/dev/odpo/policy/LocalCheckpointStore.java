@@ -85,7 +85,8 @@ public final class LocalCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public Snapshot open(String uri, String expectedSha256) throws IOException {
+    public Snapshot open(String uri, String expectedSha256, java.util.function.Predicate<String> files)
+            throws IOException {
         Path dir = resolveInside(uri);
         byte[] bytes;
         try {
@@ -99,7 +100,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
                     + ": sha256 differs from the announcement's (modified or replaced)");
         }
         SnapshotManifest manifest = SnapshotManifest.parse(dir, bytes);
-        List<String> problems = manifest.problems(dir);
+        List<String> problems = manifest.problems(dir, files);
         if (!problems.isEmpty()) {
             throw new SnapshotException(uri, problems);
         }

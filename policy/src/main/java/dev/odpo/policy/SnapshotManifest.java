@@ -146,9 +146,17 @@ public record SnapshotManifest(String policyName, long version, Long parentVersi
      * wrong size, wrong hash, a symbolic link, a path leaving the directory); empty when every file matches.
      */
     public List<String> problems(Path dir) throws IOException {
+        return problems(dir, Snapshot.ALL_FILES);
+    }
+
+    /** {@link #problems(Path)} of the listed files whose path {@code checked} accepts; the others are not read. */
+    public List<String> problems(Path dir, java.util.function.Predicate<String> checked) throws IOException {
         List<String> problems = new ArrayList<>();
         Path root = dir.toRealPath();
         for (FileEntry f : files) {
+            if (!checked.test(f.path())) {
+                continue;
+            }
             Path p = dir.resolve(f.path()).normalize();
             if (!p.startsWith(dir.normalize()) || f.path().isEmpty()) {
                 problems.add(f.path() + ": path leaves the snapshot directory");

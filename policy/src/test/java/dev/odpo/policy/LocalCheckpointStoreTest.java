@@ -110,14 +110,7 @@ class LocalCheckpointStoreTest {
     @Test
     void aFlippedByteIsRefusedNamingTheFile() throws IOException {
         Snapshot s = publish(0, null, null);
-        Path weights = s.dir().resolve("model.safetensors");
-        try (RandomAccessFile f = new RandomAccessFile(weights.toFile(), "rw")) {
-            long at = f.length() - 3;
-            f.seek(at);
-            int b = f.read();
-            f.seek(at);
-            f.write(b ^ 0x01);
-        }
+        flipByte(s.dir().resolve("model.safetensors"));
 
         assertThat(problemsOpening(s)).singleElement().satisfies(p ->
                 assertThat(p).startsWith("model.safetensors:").contains("sha256"));
@@ -130,6 +123,41 @@ class LocalCheckpointStoreTest {
 
         assertThat(problemsOpening(s)).singleElement().satisfies(p ->
                 assertThat(p).startsWith("tokenizer.json:").contains("missing"));
+    }
+
+    /** Flips one bit near the end of a file: same size, different bytes. */
+    static void flipByte(Path file) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            long at = f.length() - 3;
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x01);
+        }
+    }
+
+    @Test
+    void aServerVerifiesTheModelButNotTheTrainersOwnState() throws IOException {
+        // Given a snapshot that holds a trainer's optimizer state beside the model
+        Snapshot v0 = store.publish(new CheckpointStore.Request("pi", 0, null, null, 0, 0, dir -> {
+            tinyModel(0).writeTo(dir);
+            Files.createDirectories(dir.resolve(Snapshot.OPTIMIZER_DIR));
+            Files.write(dir.resolve(Snapshot.OPTIMIZER_DIR).resolve("adamw.safetensors"), new byte[4096]);
+        }));
+
+        // When the optimizer state is damaged
+        Path optimizer = v0.dir().resolve(Snapshot.OPTIMIZER_DIR).resolve("adamw.safetensors");
+        Files.write(optimizer, new byte[10]);
+
+        // Then a server still opens the model, but a trainer resuming from it is refused
+        assertThat(store.open(v0.uri(), v0.sha256(), Snapshot.SERVED_FILES).version()).isZero();
+        assertThatThrownBy(() -> store.open(v0.uri(), v0.sha256()))
+                .isInstanceOf(SnapshotException.class).hasMessageContaining("optimizer/adamw.safetensors");
+
+        // And damage to the model itself is refused for both
+        flipByte(v0.dir().resolve("model.safetensors"));
+        assertThatThrownBy(() -> store.open(v0.uri(), v0.sha256(), Snapshot.SERVED_FILES))
+                .isInstanceOf(SnapshotException.class).hasMessageContaining("model.safetensors");
     }
 
     @Test
