@@ -260,10 +260,6 @@ public final class LlamaModel implements AutoCloseable {
     }
     int s = past + t;
     int[] keyMask = cache == null ? mask : cache.keyMask();
-    int h = config.numHeads();
-    int hkv = config.numKvHeads();
-    int g = h / hkv;
-    int hd = config.headDim();
 
     // host-built constants for this step: additive attention mask and RoPE tables
     NDArray attnMask = work.create(additiveMask(keyMask, b, t, s, past), new Shape(b, 1, t, s));  // (B, 1, T, S)
@@ -276,48 +272,64 @@ public final class LlamaModel implements AutoCloseable {
     x.attach(work);
 
     for (int l = 0; l < config.numLayers(); l++) {
-      String p = "model.layers." + l + ".";
-      // attention block: RMSNorm, fused qkv matmul
-      NDArray xn = rmsNorm(x, params.get(p + "input_layernorm.weight"));
-      NDArray qkv = linear(xn, params.get(p + "self_attn.qkv_proj.weight"), params.get(p + "self_attn.qkv_proj.bias"))
-          .reshape(b, t, h + 2 * hkv, hd);                                                     // (B, T, H+2Hkv, hd)
-      NDList qkAndV = qkv.split(new long[] {h + hkv}, 2);
-      // RoPE on queries and keys together: x·cos + rotate_half(x)·sin
-      NDArray qk = qkAndV.get(0);                                                               // (B, T, H+Hkv, hd)
-      qk = qk.mul(rope[0]).add(qk.matMul(rotateHalf).mul(rope[1]));
-      NDList qAndK = qk.split(new long[] {h}, 2);
-      NDArray q = qAndK.get(0).mul(attnScale).transpose(0, 2, 1, 3);                            // (B, H, T, hd)
-      NDArray kT = qAndK.get(1).transpose(0, 2, 3, 1);                                          // (B, Hkv, hd, T)
-      NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3);                                          // (B, Hkv, T, hd)
-      if (cache != null) {
-        NDArray[] kv = cache.append(l, kT, v);
-        kT = kv[0];                                                                             // (B, Hkv, hd, S)
-        v = kv[1];                                                                              // (B, Hkv, S, hd)
+      // each layer's intermediates live in their own scope, freed when the layer ends (as eager PyTorch frees
+      // them): holding every activation of the pass until the step ends made each op touch fresh memory. The
+      // recorded graph keeps its own references to what backward needs, so closing the handles is safe.
+      try (NDManager layer = work.newSubManager()) {
+        x.attach(layer);
+        x = layer(l, x, attnMask, rope, cache, b, t, s);
+        x.attach(work);
       }
-      // grouped-query attention: fold the G query heads of a kv head into the row axis
-      if (g > 1) {
-        q = q.reshape(b, hkv, (long) g * t, hd);                                                // (B, Hkv, G*T, hd)
-      }
-      NDArray scores = q.matMul(kT);                                                            // (B, Hkv, G*T, S)
-      if (g > 1) {
-        scores = scores.reshape(b, h, t, s);                                                    // (B, H, T, S)
-      }
-      NDArray probs = scores.add(attnMask).softmax(3);
-      if (g > 1) {
-        probs = probs.reshape(b, hkv, (long) g * t, s);
-      }
-      NDArray attn = probs.matMul(v)                                                            // (B, Hkv, G*T, hd)
-          .reshape(b, h, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);             // (B, T, H*hd)
-      x = x.add(linear(attn, params.get(p + "self_attn.o_proj.weight"), null));                 // residual
-      // MLP block: RMSNorm, fused gate/up matmul, SwiGLU, down
-      NDArray xn2 = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
-      NDList gateUp = linear(xn2, params.get(p + "mlp.gate_up_proj.weight"), null)
-          .split(2, 2);                                                                          // 2 x (B, T, F)
-      NDArray gate = gateUp.get(0);
-      NDArray act = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));                      // silu(gate) * up
-      x = x.add(linear(act, params.get(p + "mlp.down_proj.weight"), null));                     // residual
     }
     return rmsNorm(x, params.get("model.norm.weight"));
+  }
+
+  /** One decoder layer: attention and MLP blocks with their residuals; (B, T, D) → (B, T, D). */
+  private NDArray layer(int l, NDArray x, NDArray attnMask, NDArray[] rope, KvCache cache, int b, int t, int s) {
+    int h = config.numHeads();
+    int hkv = config.numKvHeads();
+    int g = h / hkv;
+    int hd = config.headDim();
+    String p = "model.layers." + l + ".";
+    // attention block: RMSNorm, fused qkv matmul
+    NDArray xn = rmsNorm(x, params.get(p + "input_layernorm.weight"));
+    NDArray qkv = linear(xn, params.get(p + "self_attn.qkv_proj.weight"), params.get(p + "self_attn.qkv_proj.bias"))
+        .reshape(b, t, h + 2 * hkv, hd);                                                     // (B, T, H+2Hkv, hd)
+    NDList qkAndV = qkv.split(new long[] {h + hkv}, 2);
+    // RoPE on queries and keys together: x·cos + rotate_half(x)·sin
+    NDArray qk = qkAndV.get(0);                                                               // (B, T, H+Hkv, hd)
+    qk = qk.mul(rope[0]).add(qk.matMul(rotateHalf).mul(rope[1]));
+    NDList qAndK = qk.split(new long[] {h}, 2);
+    NDArray q = qAndK.get(0).mul(attnScale).transpose(0, 2, 1, 3);                            // (B, H, T, hd)
+    NDArray kT = qAndK.get(1).transpose(0, 2, 3, 1);                                          // (B, Hkv, hd, T)
+    NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3);                                          // (B, Hkv, T, hd)
+    if (cache != null) {
+      NDArray[] kv = cache.append(l, kT, v);
+      kT = kv[0];                                                                             // (B, Hkv, hd, S)
+      v = kv[1];                                                                              // (B, Hkv, S, hd)
+    }
+    // grouped-query attention: fold the G query heads of a kv head into the row axis
+    if (g > 1) {
+      q = q.reshape(b, hkv, (long) g * t, hd);                                                // (B, Hkv, G*T, hd)
+    }
+    NDArray scores = q.matMul(kT);                                                            // (B, Hkv, G*T, S)
+    if (g > 1) {
+      scores = scores.reshape(b, h, t, s);                                                    // (B, H, T, S)
+    }
+    NDArray probs = scores.add(attnMask).softmax(3);
+    if (g > 1) {
+      probs = probs.reshape(b, hkv, (long) g * t, s);
+    }
+    NDArray attn = probs.matMul(v)                                                            // (B, Hkv, G*T, hd)
+        .reshape(b, h, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);             // (B, T, H*hd)
+    x = x.add(linear(attn, params.get(p + "self_attn.o_proj.weight"), null));                 // residual
+    // MLP block: RMSNorm, fused gate/up matmul, SwiGLU, down
+    NDArray xn2 = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
+    NDList gateUp = linear(xn2, params.get(p + "mlp.gate_up_proj.weight"), null)
+        .split(2, 2);                                                                          // 2 x (B, T, F)
+    NDArray gate = gateUp.get(0);
+    NDArray act = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));                      // silu(gate) * up
+    return x.add(linear(act, params.get(p + "mlp.down_proj.weight"), null));                  // residual
   }
 
   /** RMSNorm: x / sqrt(mean(x²) + eps) · w over the last axis. */
