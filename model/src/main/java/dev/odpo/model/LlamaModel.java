@@ -39,6 +39,7 @@ public final class LlamaModel implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> params;   // internal names → weights, in save order
   private final NDArray eps;                   // () rms_norm_eps
+  private final NDArray one;                   // () 1
   private final NDArray attnScale;             // () 1 / sqrt(hd)
   private final NDArray rotateHalf;            // (hd, hd): x @ R = cat(-x2, x1)
   private final float[] invFreq;               // (hd/2) RoPE inverse frequencies
@@ -49,6 +50,7 @@ public final class LlamaModel implements AutoCloseable {
     this.manager = manager;
     this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     this.eps = manager.create((float) config.rmsNormEps());
+    this.one = manager.create(1f);
     this.attnScale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
     int hd = config.headDim();
     int half = hd / 2;
@@ -332,10 +334,15 @@ public final class LlamaModel implements AutoCloseable {
     return x.add(linear(act, params.get(p + "mlp.down_proj.weight"), null));                  // residual
   }
 
-  /** RMSNorm: x / sqrt(mean(x²) + eps) · w over the last axis. */
+  /**
+   * RMSNorm: x · (1 / sqrt(mean(x²) + eps)) · w over the last axis. The reciprocal is taken on the (…, 1) mean,
+   * so the full-size ops are products, whose backward is cheaper than a quotient's (as HF's rsqrt form).
+   */
   private NDArray rmsNorm(NDArray x, NDArray w) {
-    NDArray ms = x.square().mean(new int[] {-1}, true);
-    return x.div(ms.add(eps).sqrt()).mul(w);
+    NDArray ms = x.square().mean(new int[] {-1}, true);                                        // (…, 1)
+    NDArray inv = one.div(ms.add(eps).sqrt());                                                 // (…, 1)
+    inv.attach(x.getManager());   // a result lands in its first operand's manager: here the model's
+    return x.mul(inv).mul(w);
   }
 
   private static NDArray linear(NDArray x, NDArray w, NDArray bias) {
