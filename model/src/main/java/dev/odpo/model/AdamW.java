@@ -97,7 +97,7 @@ public final class AdamW implements AutoCloseable {
         g.attach(tmp);
         grads.put(k, g);
       });
-      return inHostMemory(grads) ? stepInHostMemory(grads) : stepOnDevice(tmp, grads);
+      return inHostMemory(grads) ? stepInHostMemory(grads) : stepOnDevice(grads);
     } finally {
       JniUtils.setGradMode(gradMode);
     }
@@ -137,9 +137,9 @@ public final class AdamW implements AutoCloseable {
 
   /**
    * The whole update in two passes over the host memory of the arrays: PyTorch's norm reads the gradients for
-   * the global norm, then one loop updates weight, moments and gradient (to zero) element by element. Element-wise native ops would
-   * make about a dozen passes and temporaries per weight (a clone of the gradient, the decay, the bias-corrected
-   * quotient), which costs more than the arithmetic.
+   * the global norm, then one loop updates weight, moments and gradient (to zero) element by element. DJL's
+   * native update makes about a dozen passes and temporaries per weight (a clone of the gradient, the decay,
+   * the bias-corrected quotient), which cost more than the arithmetic.
    */
   private double stepInHostMemory(Map<String, NDArray> grads) {
     Map<String, FloatBuffer> g = new LinkedHashMap<>();
@@ -151,7 +151,7 @@ public final class AdamW implements AutoCloseable {
     }
     double norm = Math.sqrt(sq);
     if (!Double.isFinite(norm)) {
-      g.values().forEach(AdamW::zero);
+      zeroGradients();
       throw new ArithmeticException("gradient norm is " + norm + "; update skipped");
     }
     steps++;
@@ -189,19 +189,13 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
-  private static void zero(FloatBuffer b) {
-    for (int i = 0; i < b.limit(); i++) {
-      b.put(i, 0f);
-    }
-  }
-
   /** The array's own memory (not a copy) as floats. */
   private static FloatBuffer floats(NDArray a) {
     return a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
   }
 
   /** Elsewhere (an accelerator): DJL's fused native update, one call per weight. */
-  private double stepOnDevice(NDManager tmp, Map<String, NDArray> grads) {
+  private double stepOnDevice(Map<String, NDArray> grads) {
     NDArray sq = null;
     for (NDArray g : grads.values()) {
       NDArray s = g.square().sum();

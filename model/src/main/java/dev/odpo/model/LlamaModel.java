@@ -26,10 +26,11 @@ import java.util.Random;
  *
  * <p>Weights use Hugging Face names, except that q/k/v and gate/up are stored fused
  * ({@code self_attn.qkv_proj}, {@code mlp.gate_up_proj}) so each layer runs two matmuls fewer;
- * {@link HfCheckpoint} splits them again when saving. The forward pass is one flat method.
+ * {@link HfCheckpoint} splits them again when saving. The forward pass is flat: the decoder loop and one layer.
  *
- * <p>Memory: every intermediate array lands in the manager of the input ids. Create the ids in a
- * short-lived sub-manager ({@link #newStepManager()}) and close it after backward / after sampling.
+ * <p>Memory: a layer's intermediates are freed when the layer ends; the arrays a forward returns (and the
+ * residual stream between layers) land in the manager of the input ids. Create the ids in a short-lived
+ * sub-manager ({@link #newStepManager()}) and close it after backward / after sampling.
  * Constants used in the gradient path are NDArrays kept alive for the model's lifetime, never Java
  * scalars (see PLATFORM.md: scalar ops can corrupt gradients under GC).
  */
