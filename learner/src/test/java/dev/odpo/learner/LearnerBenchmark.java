@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The learner's throughput in its running loop (Kafka, encoding, DPO steps, snapshots, transactions), on a
- * random model of the tiny test size and of π0's size, with task-like pair lengths. Run by hand:
- * {@code ./mvnw -B -pl learner test-compile surefire:test@benchmark}.
+ * random model of the tiny test size and of π0's size, with task-like pair lengths. Run by hand, building the
+ * modules it uses in the same reactor: {@code ./mvnw -B -o -pl learner -am test-compile surefire:test@benchmark
+ * -Dtest=LearnerBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Tag("benchmark")
 class LearnerBenchmark {

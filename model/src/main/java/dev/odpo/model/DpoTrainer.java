@@ -164,7 +164,10 @@ public final class DpoTrainer implements AutoCloseable {
 
   /** (2B) Σ log π(y|x) over the response tokens of each row. */
   private static NDArray summedLogProbs(LlamaModel model, TokenBatch batch) {
-    return SequenceLogProbs.of(model.logits(batch.inputIds(), batch.attentionMask()), batch).summed();
+    NDArray logits = model.logits(batch.inputIds(), batch.attentionMask());       // (2B, T, V)
+    NDArray summed = SequenceLogProbs.of(logits, batch).summed();
+    logits.close();   // freed now, not with the step: a recorded graph keeps what backward needs
+    return summed;
   }
 
   /** Frees the optimizer's state; the two models stay with their owner. */

@@ -26,10 +26,11 @@ import java.util.Random;
  *
  * <p>Weights use Hugging Face names, except that q/k/v and gate/up are stored fused
  * ({@code self_attn.qkv_proj}, {@code mlp.gate_up_proj}) so each layer runs two matmuls fewer;
- * {@link HfCheckpoint} splits them again when saving. The forward pass is one flat method.
+ * {@link HfCheckpoint} splits them again when saving. The forward pass is flat: the decoder loop and one layer.
  *
- * <p>Memory: every intermediate array lands in the manager of the input ids. Create the ids in a
- * short-lived sub-manager ({@link #newStepManager()}) and close it after backward / after sampling.
+ * <p>Memory: a layer's intermediates are freed when the layer ends; the arrays a forward returns (and the
+ * residual stream between layers) land in the manager of the input ids. Create the ids in a short-lived
+ * sub-manager ({@link #newStepManager()}) and close it after backward / after sampling.
  * Constants used in the gradient path are NDArrays kept alive for the model's lifetime, never Java
  * scalars (see PLATFORM.md: scalar ops can corrupt gradients under GC).
  */
@@ -39,6 +40,7 @@ public final class LlamaModel implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> params;   // internal names → weights, in save order
   private final NDArray eps;                   // () rms_norm_eps
+  private final NDArray one;                   // () 1
   private final NDArray attnScale;             // () 1 / sqrt(hd)
   private final NDArray rotateHalf;            // (hd, hd): x @ R = cat(-x2, x1)
   private final float[] invFreq;               // (hd/2) RoPE inverse frequencies
@@ -49,6 +51,7 @@ public final class LlamaModel implements AutoCloseable {
     this.manager = manager;
     this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     this.eps = manager.create((float) config.rmsNormEps());
+    this.one = manager.create(1f);
     this.attnScale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
     int hd = config.headDim();
     int half = hd / 2;
@@ -260,10 +263,6 @@ public final class LlamaModel implements AutoCloseable {
     }
     int s = past + t;
     int[] keyMask = cache == null ? mask : cache.keyMask();
-    int h = config.numHeads();
-    int hkv = config.numKvHeads();
-    int g = h / hkv;
-    int hd = config.headDim();
 
     // host-built constants for this step: additive attention mask and RoPE tables
     NDArray attnMask = work.create(additiveMask(keyMask, b, t, s, past), new Shape(b, 1, t, s));  // (B, 1, T, S)
@@ -276,54 +275,75 @@ public final class LlamaModel implements AutoCloseable {
     x.attach(work);
 
     for (int l = 0; l < config.numLayers(); l++) {
-      String p = "model.layers." + l + ".";
-      // attention block: RMSNorm, fused qkv matmul
-      NDArray xn = rmsNorm(x, params.get(p + "input_layernorm.weight"));
-      NDArray qkv = linear(xn, params.get(p + "self_attn.qkv_proj.weight"), params.get(p + "self_attn.qkv_proj.bias"))
-          .reshape(b, t, h + 2 * hkv, hd);                                                     // (B, T, H+2Hkv, hd)
-      NDList qkAndV = qkv.split(new long[] {h + hkv}, 2);
-      // RoPE on queries and keys together: x·cos + rotate_half(x)·sin
-      NDArray qk = qkAndV.get(0);                                                               // (B, T, H+Hkv, hd)
-      qk = qk.mul(rope[0]).add(qk.matMul(rotateHalf).mul(rope[1]));
-      NDList qAndK = qk.split(new long[] {h}, 2);
-      NDArray q = qAndK.get(0).mul(attnScale).transpose(0, 2, 1, 3);                            // (B, H, T, hd)
-      NDArray kT = qAndK.get(1).transpose(0, 2, 3, 1);                                          // (B, Hkv, hd, T)
-      NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3);                                          // (B, Hkv, T, hd)
-      if (cache != null) {
-        NDArray[] kv = cache.append(l, kT, v);
-        kT = kv[0];                                                                             // (B, Hkv, hd, S)
-        v = kv[1];                                                                              // (B, Hkv, S, hd)
+      // each layer's intermediates live in their own scope, freed when the layer ends (as eager PyTorch frees
+      // them): holding every activation of the pass until the step ends made each op touch fresh memory. The
+      // recorded graph keeps its own references to what backward needs, so closing the handles is safe.
+      try (NDManager layer = work.newSubManager()) {
+        x.attach(layer);
+        x = layer(l, x, attnMask, rope, cache, b, t, s);
+        x.attach(work);
       }
-      // grouped-query attention: fold the G query heads of a kv head into the row axis
-      if (g > 1) {
-        q = q.reshape(b, hkv, (long) g * t, hd);                                                // (B, Hkv, G*T, hd)
-      }
-      NDArray scores = q.matMul(kT);                                                            // (B, Hkv, G*T, S)
-      if (g > 1) {
-        scores = scores.reshape(b, h, t, s);                                                    // (B, H, T, S)
-      }
-      NDArray probs = scores.add(attnMask).softmax(3);
-      if (g > 1) {
-        probs = probs.reshape(b, hkv, (long) g * t, s);
-      }
-      NDArray attn = probs.matMul(v)                                                            // (B, Hkv, G*T, hd)
-          .reshape(b, h, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);             // (B, T, H*hd)
-      x = x.add(linear(attn, params.get(p + "self_attn.o_proj.weight"), null));                 // residual
-      // MLP block: RMSNorm, fused gate/up matmul, SwiGLU, down
-      NDArray xn2 = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
-      NDList gateUp = linear(xn2, params.get(p + "mlp.gate_up_proj.weight"), null)
-          .split(2, 2);                                                                          // 2 x (B, T, F)
-      NDArray gate = gateUp.get(0);
-      NDArray act = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));                      // silu(gate) * up
-      x = x.add(linear(act, params.get(p + "mlp.down_proj.weight"), null));                     // residual
     }
     return rmsNorm(x, params.get("model.norm.weight"));
   }
 
-  /** RMSNorm: x / sqrt(mean(x²) + eps) · w over the last axis. */
+  /** One decoder layer: attention and MLP blocks with their residuals; (B, T, D) → (B, T, D). */
+  private NDArray layer(int l, NDArray x, NDArray attnMask, NDArray[] rope, KvCache cache, int b, int t, int s) {
+    int h = config.numHeads();
+    int hkv = config.numKvHeads();
+    int g = h / hkv;
+    int hd = config.headDim();
+    String p = "model.layers." + l + ".";
+    // attention block: RMSNorm, fused qkv matmul
+    NDArray xn = rmsNorm(x, params.get(p + "input_layernorm.weight"));
+    NDArray qkv = linear(xn, params.get(p + "self_attn.qkv_proj.weight"), params.get(p + "self_attn.qkv_proj.bias"))
+        .reshape(b, t, h + 2 * hkv, hd);                                                     // (B, T, H+2Hkv, hd)
+    NDList qkAndV = qkv.split(new long[] {h + hkv}, 2);
+    // RoPE on queries and keys together: x·cos + rotate_half(x)·sin
+    NDArray qk = qkAndV.get(0);                                                               // (B, T, H+Hkv, hd)
+    qk = qk.mul(rope[0]).add(qk.matMul(rotateHalf).mul(rope[1]));
+    NDList qAndK = qk.split(new long[] {h}, 2);
+    NDArray q = qAndK.get(0).mul(attnScale).transpose(0, 2, 1, 3);                            // (B, H, T, hd)
+    NDArray kT = qAndK.get(1).transpose(0, 2, 3, 1);                                          // (B, Hkv, hd, T)
+    NDArray v = qkAndV.get(1).transpose(0, 2, 1, 3);                                          // (B, Hkv, T, hd)
+    if (cache != null) {
+      NDArray[] kv = cache.append(l, kT, v);
+      kT = kv[0];                                                                             // (B, Hkv, hd, S)
+      v = kv[1];                                                                              // (B, Hkv, S, hd)
+    }
+    // grouped-query attention: fold the G query heads of a kv head into the row axis
+    if (g > 1) {
+      q = q.reshape(b, hkv, (long) g * t, hd);                                                // (B, Hkv, G*T, hd)
+    }
+    NDArray scores = q.matMul(kT);                                                            // (B, Hkv, G*T, S)
+    if (g > 1) {
+      scores = scores.reshape(b, h, t, s);                                                    // (B, H, T, S)
+    }
+    NDArray probs = scores.add(attnMask).softmax(3);
+    if (g > 1) {
+      probs = probs.reshape(b, hkv, (long) g * t, s);
+    }
+    NDArray attn = probs.matMul(v)                                                            // (B, Hkv, G*T, hd)
+        .reshape(b, h, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);             // (B, T, H*hd)
+    x = x.add(linear(attn, params.get(p + "self_attn.o_proj.weight"), null));                 // residual
+    // MLP block: RMSNorm, fused gate/up matmul, SwiGLU, down
+    NDArray xn2 = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
+    NDList gateUp = linear(xn2, params.get(p + "mlp.gate_up_proj.weight"), null)
+        .split(2, 2);                                                                          // 2 x (B, T, F)
+    NDArray gate = gateUp.get(0);
+    NDArray act = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));                      // silu(gate) * up
+    return x.add(linear(act, params.get(p + "mlp.down_proj.weight"), null));                  // residual
+  }
+
+  /**
+   * RMSNorm: x · (1 / sqrt(mean(x²) + eps)) · w over the last axis. The reciprocal is taken on the (…, 1) mean,
+   * so the full-size ops are products, whose backward is cheaper than a quotient's (as HF's rsqrt form).
+   */
   private NDArray rmsNorm(NDArray x, NDArray w) {
-    NDArray ms = x.square().mean(new int[] {-1}, true);
-    return x.div(ms.add(eps).sqrt()).mul(w);
+    NDArray ms = x.square().mean(new int[] {-1}, true);                                        // (…, 1)
+    NDArray inv = one.div(ms.add(eps).sqrt());                                                 // (…, 1)
+    inv.attach(x.getManager());   // a result lands in its first operand's manager: here the model's
+    return x.mul(inv).mul(w);
   }
 
   private static NDArray linear(NDArray x, NDArray w, NDArray bias) {

@@ -23,8 +23,12 @@ public record SequenceLogProbs(NDArray perToken, NDArray summed, NDArray mask) {
    */
   public static SequenceLogProbs of(NDArray logits, TokenBatch batch) {
     long t = logits.getShape().get(1);
-    NDArray logp = logits.get(":, :-1, :").logSoftmax(2);                          // (B, T-1, V)
+    NDArray shifted = logits.get(":, :-1, :");                                     // (B, T-1, V)
+    NDArray logp = shifted.logSoftmax(2);                                          // (B, T-1, V)
     NDArray tokens = logp.gather(batch.targets(), 2).squeeze(2);                   // (B, T-1)
+    // the (B, T-1, V) arrays are freed now, not with the step (a recorded graph keeps what backward needs)
+    logp.close();
+    shifted.close();
     NDArray perToken = tokens.mul(batch.lossMask());                               // (B, T-1)
     if (batch.lossMask().getShape().get(1) != t - 1) {
       throw new IllegalArgumentException("logits length " + t + " does not match the batch");

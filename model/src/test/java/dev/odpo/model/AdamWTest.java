@@ -65,4 +65,72 @@ class AdamWTest {
       assertThat(opt.steps()).isEqualTo(1);
     }
   }
+
+  @Test
+  void twoClippedStepsFollowTheFormulaInWeightsAndMoments() {
+    double lr = 0.01;
+    double wd = 0.05;
+    double maxNorm = 0.5;
+    double b1 = 0.9;
+    double b2 = 0.999;
+    double eps = 1e-8;
+    try (LlamaModel m = LlamaModel.random(LlamaConfig.tiny(20, 16, 1, 2, 1), Device.cpu(), 3);
+         AdamW opt = new AdamW(m, AdamW.Options.of(lr).withWeightDecay(wd).withMaxGradNorm(maxNorm))) {
+      Random rng = new Random(4);
+      Map<String, double[]> w = new LinkedHashMap<>();
+      Map<String, double[]> mo = new LinkedHashMap<>();
+      Map<String, double[]> vo = new LinkedHashMap<>();
+      m.parameters().forEach((k, p) -> {
+        float[] f = p.toFloatArray();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+          d[i] = f[i];
+        }
+        w.put(k, d);
+        mo.put(k, new double[f.length]);
+        vo.put(k, new double[f.length]);
+      });
+      for (int t = 1; t <= 2; t++) {
+        // gradients of Σ c ⊙ w are the constants c, drawn anew each step
+        Map<String, float[]> grads = new LinkedHashMap<>();
+        double norm2 = 0;
+        try (NDManager s = m.newStepManager(); GradientCollector gc = m.newGradientCollector()) {
+          NDArray loss = null;
+          for (Map.Entry<String, NDArray> e : m.parameters().entrySet()) {
+            float[] c = new float[(int) e.getValue().size()];
+            for (int i = 0; i < c.length; i++) {
+              c[i] = (float) rng.nextGaussian();
+              norm2 += (double) c[i] * c[i];
+            }
+            grads.put(e.getKey(), c);
+            NDArray term = e.getValue().mul(s.create(c, e.getValue().getShape())).sum();
+            loss = loss == null ? term : loss.add(term);
+          }
+          gc.backward(loss);
+        }
+        double norm = opt.step();
+        assertThat(norm).isCloseTo(Math.sqrt(norm2), within(1e-4 * Math.sqrt(norm2)));
+        double clip = maxNorm / Math.sqrt(norm2);
+        double rate = lr * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
+        for (Map.Entry<String, NDArray> e : m.parameters().entrySet()) {
+          String k = e.getKey();
+          boolean decays = e.getValue().getShape().dimension() > 1;
+          float[] got = e.getValue().toFloatArray();
+          float[] gotM = opt.firstMoments().get(k).toFloatArray();
+          float[] gotV = opt.secondMoments().get(k).toFloatArray();
+          for (int i = 0; i < got.length; i++) {
+            double g = grads.get(k)[i] * clip;
+            mo.get(k)[i] = b1 * mo.get(k)[i] + (1 - b1) * g;
+            vo.get(k)[i] = b2 * vo.get(k)[i] + (1 - b2) * g * g;
+            w.get(k)[i] = w.get(k)[i] * (decays ? 1 - lr * wd : 1)
+                - rate * mo.get(k)[i] / (Math.sqrt(vo.get(k)[i]) + eps);
+            assertThat((double) gotM[i]).as("m " + k + "[" + i + "] at step " + t).isCloseTo(mo.get(k)[i], within(1e-6));
+            assertThat((double) gotV[i]).as("v " + k + "[" + i + "] at step " + t).isCloseTo(vo.get(k)[i], within(1e-7));
+            assertThat((double) got[i]).as(k + "[" + i + "] at step " + t).isCloseTo(w.get(k)[i], within(1e-5));
+          }
+        }
+      }
+      assertThat(opt.steps()).isEqualTo(2);
+    }
+  }
 }
