@@ -125,7 +125,7 @@ public final class CheckpointsCommand implements Runnable {
         /** Why the announced snapshot cannot be adopted; empty when it verifies. */
         static List<String> problems(LocalCheckpointStore store, CheckpointAnnouncement a) throws IOException {
             try {
-                store.open(a.getUri(), a.getSha256());
+                Announcements.open(store, a);
                 return List.of();
             } catch (SnapshotException e) {
                 return e.problems();

@@ -43,7 +43,18 @@ public final class OdpoCli implements Runnable {
     public static CommandLine commandLine() {
         return new CommandLine(new OdpoCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(OdpoCli::reportFailure);
+                .setExecutionExceptionHandler(OdpoCli::reportFailure)
+                .setParameterExceptionHandler(OdpoCli::reportBadArguments);
+    }
+
+    /** Bad arguments: one line with the reason and where the usage is, not the whole usage text (exit 2). */
+    private static int reportBadArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        String name = cmd.getCommandSpec().qualifiedName();
+        cmd.getErr().println(cmd.getColorScheme().errorText(name + ": " + e.getMessage() + " ('" + name
+                + " --help' lists the options)"));
+        cmd.getErr().flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /**

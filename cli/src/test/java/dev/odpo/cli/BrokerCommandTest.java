@@ -39,4 +39,33 @@ class BrokerCommandTest {
             assertThat(second.kafka().dataDir()).startsWith(dataDir);
         }
     }
+
+    @Test
+    void brokerAndRegistryListenOnLoopbackOnlyUnlessToldOtherwise() throws Exception {
+        java.net.InetAddress external = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+                .findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(external != null, "this machine has no address but loopback");
+        BrokerCommand command = new BrokerCommand();
+        new CommandLine(command).parseArgs("--port", "0", "--registry-port", "0", "--data-dir", dataDir.toString());
+
+        try (BrokerCommand.Running running = command.start()) {
+            int kafkaPort = Integer.parseInt(running.kafka().bootstrapServers().replaceAll(".*:", ""));
+            int registryPort = java.net.URI.create(running.registry().url()).getPort();
+            for (int port : new int[] {kafkaPort, registryPort}) {
+                assertThat(reachable(java.net.InetAddress.getLoopbackAddress(), port)).as("127.0.0.1:" + port).isTrue();
+                assertThat(reachable(external, port)).as(external.getHostAddress() + ":" + port).isFalse();
+            }
+        }
+    }
+
+    private static boolean reachable(java.net.InetAddress address, int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(address, port), 2000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 }

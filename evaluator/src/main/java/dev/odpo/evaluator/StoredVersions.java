@@ -2,6 +2,7 @@ package dev.odpo.evaluator;
 
 import ai.djl.Device;
 import dev.odpo.events.CheckpointAnnouncement;
+import dev.odpo.policy.Announcements;
 import dev.odpo.policy.CheckpointStore;
 import dev.odpo.policy.Policy;
 import dev.odpo.policy.Snapshot;
@@ -38,7 +39,7 @@ final class StoredVersions implements AutoCloseable {
 
     /** Opens and verifies the announced snapshot; the manifest must name the announced policy and version. */
     Snapshot open(CheckpointAnnouncement a) throws IOException {
-        return verified(store.open(a.getUri(), a.getSha256()), a.getUri(), a.getVersion());
+        return verified(Announcements.open(store, a, Snapshot.SERVED_FILES), a.getUri(), a.getVersion());
     }
 
     /**

@@ -145,7 +145,7 @@ class EvaluatorServiceTest {
 
         // the tampered snapshot went to the dead letters, naming the bad file
         List<DeadLetter> dead = read(topics.deadLetters(), 1);
-        assertThat(dead.get(0).getErrorClass()).endsWith("SnapshotException");
+        assertThat(dead.get(0).getErrorClass()).isEqualTo("SnapshotRefused");
         assertThat(dead.get(0).getReason()).contains("config.json");
 
         // and the report shows the three versions

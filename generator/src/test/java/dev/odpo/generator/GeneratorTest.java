@@ -219,7 +219,7 @@ class GeneratorTest {
             assertThat(byOffset.keySet()).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
             assertThat(byOffset.get(1L).getReason()).contains("text is empty");
             assertThat(byOffset.get(2L).getReason()).contains("text is too long");
-            assertThat(byOffset.get(3L).getErrorClass()).contains("Serialization");
+            assertThat(byOffset.get(3L).getErrorClass()).isEqualTo("UnknownSchema");
             assertThat(byOffset.get(4L).getReason()).contains("prompt too long").contains("context");
             assertThat(byOffset.get(5L).getReason()).contains("chat markup");
             assertThat(dead).extracting(DeadLetter::getService).containsOnly("generator");

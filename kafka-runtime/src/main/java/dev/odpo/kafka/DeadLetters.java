@@ -2,6 +2,7 @@ package dev.odpo.kafka;
 
 import dev.odpo.events.DeadLetter;
 import dev.odpo.kafka.config.KafkaSettings;
+import dev.odpo.registry.serde.UndecodableRecordException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,6 +41,11 @@ public final class DeadLetters implements AutoCloseable {
     /** Error class of a record that decoded but is unusable (failed its check, or a handler rejected it). */
     public static final String INVALID_RECORD = "InvalidRecord";
 
+    /** A failure that names the kind its dead letter carries as error class (e.g. "SnapshotRefused"). */
+    public interface Kinded {
+        String deadLetterKind();
+    }
+
     private final String service;
     private final Topic<String, DeadLetter> topic;
     private final Producer<byte[], byte[]> producer;
@@ -64,7 +70,7 @@ public final class DeadLetters implements AutoCloseable {
      * Sends one dead letter. The send is asynchronous: call {@link #flush()} before committing the source
      * offsets, so that a record is never committed without its dead letter being durable.
      *
-     * @param errorClass the class of the failure, e.g. a SerializationException or "InvalidRecord"
+     * @param errorClass the kind of failure, e.g. "UnknownSchema" or "InvalidRecord" (see {@link #errorClass(Throwable)})
      * @param reason     what was wrong, for a person reading the dead-letter topic
      */
     public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> source, String errorClass, String reason) {
@@ -89,9 +95,27 @@ public final class DeadLetters implements AutoCloseable {
         return future;
     }
 
-    /** Sends a dead letter for a failure, naming the exception's class and message (and its cause's). */
+    /** Sends a dead letter for a failure, naming its kind ({@link #errorClass}) and message (and its cause's). */
     public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> source, Throwable error) {
-        return send(source, error.getClass().getName(), reason(error));
+        return send(source, errorClass(error), reason(error));
+    }
+
+    /**
+     * The error class a dead letter gives for a failure: the kind of an undecodable record ("NotFramed",
+     * "UnknownSchema", "IncompatibleSchema", "CorruptData"), the kind a {@link Kinded} failure names,
+     * {@value #INVALID_RECORD} for an {@link InvalidRecordException}, otherwise the exception's class name.
+     */
+    public static String errorClass(Throwable error) {
+        if (error instanceof UndecodableRecordException undecodable) {
+            return undecodable.kind().label();
+        }
+        if (error instanceof Kinded kinded) {
+            return kinded.deadLetterKind();
+        }
+        if (error instanceof InvalidRecordException) {
+            return INVALID_RECORD;
+        }
+        return error.getClass().getName();
     }
 
     /** The reason a dead letter gives for a failure: the exception's message and its cause's. */

@@ -19,6 +19,7 @@ public interface RecordCheck<K, V> {
 
     /** Collects problems for a record, field by field. */
     final class Problems {
+        private static final char REPLACEMENT_CHARACTER = '\uFFFD';
         private final List<String> problems = new ArrayList<>();
 
         /** An id must be present and not blank. */
@@ -29,10 +30,15 @@ public interface RecordCheck<K, V> {
             return this;
         }
 
-        /** Text must be present, not blank and at most maxChars characters long. */
+        /**
+         * Text must be present, not blank, at most maxChars characters long and decoded from valid UTF-8 (Avro
+         * decodes invalid bytes to U+FFFD, the replacement character, rather than failing).
+         */
         public Problems text(String field, String value, int maxChars) {
             if (value == null || value.isBlank()) {
                 problems.add(field + " is empty");
+            } else if (value.indexOf(REPLACEMENT_CHARACTER) >= 0) {
+                problems.add(field + " holds bytes that are not valid UTF-8");
             } else if (value.length() > maxChars) {
                 problems.add(field + " is too long: " + value.length() + " characters, at most " + maxChars + " allowed");
             }

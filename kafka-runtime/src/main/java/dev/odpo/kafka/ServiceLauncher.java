@@ -79,12 +79,13 @@ public final class ServiceLauncher {
             values = ConfigValues.load(settings, env, configFile);
             log.info("{} starting with settings:\n{}", service, values.summary());
             KafkaSettings kafka = KafkaSettings.from(values);
+            // Build first: a bad directory or model in the settings is reported at once, before any wait for Kafka.
+            running = build.apply(values);
             if (kafka.createTopics()) {
                 try (TopicAdmin admin = TopicAdmin.create(kafka)) {
                     admin.createMissing(kafka.topics().all());
                 }
             }
-            running = build.apply(values);
         } catch (ConfigException e) {
             err.println(service + ": " + e.getMessage());
             err.println("Run with --help to see every setting.");
@@ -92,6 +93,14 @@ public final class ServiceLauncher {
         } catch (KafkaException e) {
             err.println(service + ": " + e.getMessage());
             return EXIT_KAFKA;
+        } catch (RuntimeException e) {
+            // A file the settings name cannot be used (a model that does not load, a directory that is a file):
+            // one line for the operator; the stack trace with ODPO_DEBUG set.
+            err.println(service + ": cannot start: " + describe(e));
+            if (env.get("ODPO_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            return EXIT_CONFIG;
         }
         running.installShutdownHook(service);
         try {
@@ -102,6 +111,17 @@ public final class ServiceLauncher {
             return EXIT_FAILED;
         }
         return 0;
+    }
+
+    /** The failure's message and its causes' (each once), on one line. */
+    static String describe(Throwable e) {
+        StringBuilder out = new StringBuilder(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null && out.indexOf(c.getMessage()) < 0) {
+                out.append(": ").append(c.getMessage());
+            }
+        }
+        return out.toString();
     }
 
     /** Usage and every setting, for --help. */

@@ -95,13 +95,13 @@ final class DeadLetterScenario {
         assertThat(corrupt.getSourceOffset()).isEqualTo(sent.get(1).offset());
         assertThat(bytes(corrupt.getValue())).isEqualTo(CORRUPT);
         assertThat(new String(bytes(corrupt.getKey()), StandardCharsets.UTF_8)).isEqualTo("bad-1");
-        assertThat(corrupt.getErrorClass()).contains("SerializationException");
+        assertThat(corrupt.getErrorClass()).isEqualTo("NotFramed");
         assertThat(corrupt.getReason()).isNotBlank();
 
         DeadLetter unknownSchema = letters.get(1);
         assertThat(unknownSchema.getSourceOffset()).isEqualTo(sent.get(2).offset());
         assertThat(bytes(unknownSchema.getValue())).isEqualTo(UNKNOWN_SCHEMA);
-        assertThat(unknownSchema.getErrorClass()).contains("SerializationException");
+        assertThat(unknownSchema.getErrorClass()).isEqualTo("UnknownSchema");
 
         DeadLetter invalid = letters.get(2);
         assertThat(invalid.getSourceOffset()).isEqualTo(sent.get(3).offset());

@@ -107,7 +107,7 @@ class ExactlyOnceLoopTest {
         List<DeadLetter> letters = new ArrayList<>(readValues(topics.deadLetters(), "read_committed"));
         letters.sort(Comparator.comparingLong(DeadLetter::getSourceOffset));
         assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactly(1L, 2L, 4L);
-        assertThat(letters.get(0).getErrorClass()).contains("SerializationException");
+        assertThat(letters.get(0).getErrorClass()).isEqualTo("NotFramed");
         assertThat(letters.get(1).getErrorClass()).isEqualTo(DeadLetters.INVALID_RECORD);
         assertThat(letters.get(1).getReason()).contains("text is empty");
         assertThat(letters.get(2).getErrorClass()).isEqualTo(DeadLetters.INVALID_RECORD);

@@ -40,4 +40,25 @@ class ServiceLauncherTest {
         assertThat(launch(Map.of(), "--frobnicate")).isEqualTo(ServiceLauncher.EXIT_CONFIG);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown argument '--frobnicate'");
     }
+
+    @Test
+    void aServiceThatCannotBeBuiltFromItsFilesStopsTheStartWithOneLineAndNoStackTrace() {
+        java.util.function.Function<dev.odpo.kafka.config.ConfigValues, Service> unloadable = values -> {
+            throw new java.io.UncheckedIOException("cannot load the reward model",
+                    new java.io.IOException("/models/rm: no such directory"));
+        };
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
+        // no broker is asked anything: the service is built before the topics are created
+        Map<String, String> env = Map.of("ODPO_BOOTSTRAP_SERVERS", "127.0.0.1:1");
+
+        assertThat(launcher.launch(new String[0], env, unloadable, outStream, errStream)).isEqualTo(ServiceLauncher.EXIT_CONFIG);
+        assertThat(err.toString(StandardCharsets.UTF_8).strip().lines())
+                .containsExactly("demo: cannot start: cannot load the reward model: /models/rm: no such directory");
+
+        err.reset();
+        Map<String, String> debugging = Map.of("ODPO_BOOTSTRAP_SERVERS", "127.0.0.1:1", "ODPO_DEBUG", "1");
+        assertThat(launcher.launch(new String[0], debugging, unloadable, outStream, errStream)).isEqualTo(ServiceLauncher.EXIT_CONFIG);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("\tat ");
+    }
 }

@@ -12,6 +12,7 @@ import dev.odpo.policy.Announcements;
 import dev.odpo.policy.CheckpointStore;
 import dev.odpo.policy.LocalCheckpointStore;
 import dev.odpo.policy.Snapshot;
+import dev.odpo.policy.SnapshotException;
 import dev.odpo.registry.serde.RegistryUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +24,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -116,11 +116,11 @@ public final class Learner implements Service {
                     SERVICE + "-" + config.policyName()));
             // fence any earlier learner of this policy before reading what it announced
             producer.initTransactions();
-            Optional<CheckpointAnnouncement> start = awaitNewestAnnouncement();
-            if (start.isEmpty()) {
+            List<CheckpointAnnouncement> announced = awaitAnnouncedVersions();
+            if (announced.isEmpty()) {
                 return;
             }
-            policy = TrainedPolicy.resume(start.get(), store, config);
+            policy = resumeNewestThatVerifies(announced);
             intake = new PairIntake(topics.pairs(), config.maxChars(),
                     () -> Math.min(config.maxTokens(), policy.maxPositions()), config::tooStale);
             consumer = new KafkaConsumer<>(config.kafka().readCommittedConsumer(config.groupId(),
@@ -490,12 +490,46 @@ public final class Learner implements Service {
         }
     }
 
-    private Optional<CheckpointAnnouncement> awaitNewestAnnouncement() {
+    /**
+     * Resumes from the newest announced version whose snapshot verifies. An announcement whose snapshot is
+     * missing, tampered with or outside the store (a forged announcement, a damaged disk) is refused with its
+     * reason and the next older version tried, so one bad announcement cannot keep the learner from starting.
+     */
+    private TrainedPolicy resumeNewestThatVerifies(List<CheckpointAnnouncement> newestFirst) throws IOException {
+        SnapshotException last = null;
+        for (CheckpointAnnouncement a : newestFirst) {
+            try {
+                TrainedPolicy resumed = TrainedPolicy.resume(a, store, config);
+                if (last != null) {
+                    log.warn("learner: resumed from v{}, the newest version of '{}' that verifies; if a refused "
+                            + "version was announced by this learner, the pairs trained into it are not in this model",
+                            a.getVersion(), config.policyName());
+                }
+                return resumed;
+            } catch (SnapshotException e) {
+                log.error("learner: refusing {} v{} to resume from: {}", config.policyName(), a.getVersion(), e.getMessage());
+                last = e;
+            }
+        }
+        throw new SnapshotException(config.policyName(), "no announced version of the policy verifies (the newest "
+                + "refused: " + last.getMessage() + ")");
+    }
+
+    /** Every announced version of the policy, newest first; waits while there is none. */
+    private List<CheckpointAnnouncement> awaitAnnouncedVersions() {
         boolean told = false;
         while (running) {
-            Optional<CheckpointAnnouncement> a = Announcements.newest(
-                    Announcements.readAll(config.kafka(), Duration.ofSeconds(30)), config.policyName());
-            if (a.isPresent()) {
+            List<CheckpointAnnouncement> a;
+            try {
+                a = Announcements.versions(Announcements.readAll(config.kafka(), Duration.ofSeconds(30)),
+                        config.policyName());
+            } catch (RegistryUnavailableException e) {
+                log.warn("learner: schema registry unavailable while reading {} ({}); will retry",
+                        topics.checkpoints().name(), e.getMessage());
+                pause(ANNOUNCEMENT_WAIT);
+                continue;
+            }
+            if (!a.isEmpty()) {
                 return a;
             }
             if (!told) {
@@ -506,7 +540,7 @@ public final class Learner implements Service {
             }
             pause(ANNOUNCEMENT_WAIT);
         }
-        return Optional.empty();
+        return List.of();
     }
 
     private void pause(Duration d) {

@@ -90,7 +90,7 @@ final class PairIntake {
         } catch (RegistryUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
-            return Outcome.rejected(e.getClass().getName(), String.valueOf(e.getMessage()));
+            return Outcome.rejected(DeadLetters.errorClass(e), String.valueOf(e.getMessage()));
         }
         List<String> problems = problems(key, pair, maxChars);
         if (!problems.isEmpty()) {

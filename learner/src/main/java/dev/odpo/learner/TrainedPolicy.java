@@ -5,6 +5,7 @@ import dev.odpo.model.AdamWState;
 import dev.odpo.model.DpoTrainer;
 import dev.odpo.model.LlamaModel;
 import dev.odpo.model.ReferenceMode;
+import dev.odpo.policy.Announcements;
 import dev.odpo.policy.CheckpointStore;
 import dev.odpo.policy.Policy;
 import dev.odpo.policy.PromptEncoding;
@@ -53,7 +54,7 @@ final class TrainedPolicy implements AutoCloseable {
      */
     static TrainedPolicy resume(CheckpointAnnouncement a, CheckpointStore store, LearnerConfig config)
             throws IOException {
-        Snapshot snapshot = store.open(a.getUri(), a.getSha256());
+        Snapshot snapshot = Announcements.open(store, a);
         Policy policy = Policy.load(snapshot.dir(), config.policyName(), a.getVersion(), config.device());
         LlamaModel reference = null;
         DpoTrainer dpo = null;

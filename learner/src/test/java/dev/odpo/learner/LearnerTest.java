@@ -91,7 +91,7 @@ class LearnerTest {
             PairIntake.Outcome garbage = intake.take(new ConsumerRecord<>(topic.name(), 0, 1, "p1".getBytes(),
                     new byte[] {1, 2, 3}), enc, 3, id -> false);
             assertThat(garbage.kind()).isEqualTo(PairIntake.Outcome.Kind.REJECTED);
-            assertThat(garbage.errorClass()).endsWith("SerializationException");
+            assertThat(garbage.errorClass()).isEqualTo("NotFramed");
         }
     }
 

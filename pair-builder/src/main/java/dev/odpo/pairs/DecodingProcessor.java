@@ -1,5 +1,6 @@
 package dev.odpo.pairs;
 
+import dev.odpo.kafka.DeadLetters;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -44,20 +45,20 @@ final class DecodingProcessor<V> implements Processor<String, byte[], String, Ob
     public void process(Record<String, byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
         if (record.value() == null) {
-            deadLetter(record, meta, "NullValue", "record has no value (a tombstone); expected an Avro event");
+            deadLetter(record, meta, DeadLetters.INVALID_RECORD, "record has no value (a tombstone); expected an Avro event");
             return;
         }
         V value;
         try {
             value = deserializer.deserialize(meta.topic(), record.headers(), record.value());
         } catch (RuntimeException e) {
-            deadLetter(record, meta, e.getClass().getName(), "cannot decode: " + e.getMessage());
+            deadLetter(record, meta, DeadLetters.errorClass(e), "cannot decode: " + e.getMessage());
             return;
         }
         Record<String, V> decoded = record.withValue(value);
         Optional<String> invalid = validator.apply(decoded);
         if (invalid.isPresent()) {
-            deadLetter(record, meta, "InvalidEvent", invalid.get());
+            deadLetter(record, meta, DeadLetters.INVALID_RECORD, invalid.get());
             return;
         }
         Record<String, Object> out = record.withValue(new Decoded<>(value, record.value()));

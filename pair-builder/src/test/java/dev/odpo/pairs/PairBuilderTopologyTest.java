@@ -368,11 +368,11 @@ class PairBuilderTopologyTest {
         group("ok", 0.0, 1.0);
 
         assertThat(deadLetterReasons()).hasSize(4).satisfiesExactly(
-                r -> assertThat(r).startsWith("org.apache.kafka.common.errors.SerializationException: cannot decode: "),
-                r -> assertThat(r).isEqualTo("InvalidEvent: record key 'wrong-key' differs from prompt_id 'k-p'; "
+                r -> assertThat(r).startsWith("NotFramed: cannot decode: "),
+                r -> assertThat(r).isEqualTo("InvalidRecord: record key 'wrong-key' differs from prompt_id 'k-p'; "
                         + "per-prompt topics are keyed by prompt_id"),
-                r -> assertThat(r).isEqualTo("InvalidEvent: group_size 5000 is outside 1..1024 (max.group.size)"),
-                r -> assertThat(r).isEqualTo("InvalidEvent: feedback must carry either sample_a_id + sample_b_id + choice, "
+                r -> assertThat(r).isEqualTo("InvalidRecord: group_size 5000 is outside 1..1024 (max.group.size)"),
+                r -> assertThat(r).isEqualTo("InvalidRecord: feedback must carry either sample_a_id + sample_b_id + choice, "
                         + "or sample_id + rating"));
         assertThat(emitted()).containsExactly("ok-s1>ok-s0 max-min REWARD_MODEL");
         assertThat(metrics.snapshot().deadLetters()).isEqualTo(4);

@@ -4,6 +4,8 @@ import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.kafka.ReadToEnd;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
+import dev.odpo.registry.serde.RegistryUnavailableException;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +60,28 @@ public final class Announcements {
                 .build();
     }
 
+    /**
+     * The announced snapshot, verified: inside the store, every file matching its manifest, the manifest
+     * hashing to the announcement's sha256 and naming the announced policy and version (an announcement that
+     * points at another version's genuine files is refused too).
+     *
+     * @throws SnapshotException saying why it is refused
+     */
+    public static Snapshot open(CheckpointStore store, CheckpointAnnouncement a) throws IOException {
+        return open(store, a, Snapshot.ALL_FILES);
+    }
+
+    /** {@link #open(CheckpointStore, CheckpointAnnouncement)}, verifying only the files {@code files} accepts. */
+    public static Snapshot open(CheckpointStore store, CheckpointAnnouncement a,
+                                java.util.function.Predicate<String> files) throws IOException {
+        Snapshot snapshot = store.open(a.getUri(), a.getSha256(), files);
+        if (snapshot.version() != a.getVersion() || !snapshot.policyName().equals(a.getPolicyName())) {
+            throw new SnapshotException(a.getUri(), "manifest says " + snapshot.policyName() + " v" + snapshot.version()
+                    + ", the announcement " + a.getPolicyName() + " v" + a.getVersion());
+        }
+        return snapshot;
+    }
+
     /** The record that announces {@code a} on the checkpoints topic (serialized with the topic's serdes). */
     public static ProducerRecord<byte[], byte[]> record(Topic<String, CheckpointAnnouncement> topic,
                                                         CheckpointAnnouncement a) {
@@ -81,6 +105,9 @@ public final class Announcements {
     /**
      * Every announcement on the topic now, in log order; records that do not decode are logged and skipped.
      * Joins no consumer group.
+     *
+     * @throws RegistryUnavailableException when the schema registry does not answer: no announcement is skipped
+     *                                      for that
      */
     public static List<CheckpointAnnouncement> readAll(KafkaSettings kafka, Duration timeout) {
         Topic<String, CheckpointAnnouncement> topic = kafka.topics().checkpoints();
@@ -137,6 +164,10 @@ public final class Announcements {
         }
         try {
             return Optional.of(topic.value(r));
+        } catch (RegistryUnavailableException e) {
+            // not the record's fault: skipping it would hide a live version (and make a reader resume from an
+            // older one); the caller retries once the registry answers
+            throw e;
         } catch (RuntimeException e) {
             log.warn("skipping undecodable announcement at {}[{}]@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
             return Optional.empty();

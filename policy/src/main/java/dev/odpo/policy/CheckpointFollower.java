@@ -5,10 +5,12 @@ import dev.odpo.kafka.DeadLetters;
 import dev.odpo.kafka.ReadToEnd;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
+import dev.odpo.registry.serde.RegistryUnavailableException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
@@ -45,6 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class CheckpointFollower<T extends AutoCloseable> implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CheckpointFollower.class);
+    private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
 
     /** Loads a verified snapshot; runs on the follower's thread. */
     @FunctionalInterface
@@ -187,10 +191,9 @@ public final class CheckpointFollower<T extends AutoCloseable> implements AutoCl
             // catch up: remember the last announcement of each version, then load only the newest that verifies
             TreeMap<Long, ConsumerRecord<byte[], byte[]>> backlog = new TreeMap<>();
             while (running && !ReadToEnd.caughtUp(consumer, end)) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    Announcements.decode(topic, r).filter(a -> a.getPolicyName().equals(policyName))
-                            .ifPresent(a -> backlog.put(a.getVersion(), r));
-                }
+                pollEach(Duration.ofMillis(200), r -> Announcements.decode(topic, r)
+                        .filter(a -> a.getPolicyName().equals(policyName))
+                        .ifPresent(a -> backlog.put(a.getVersion(), r)));
             }
             for (Long v : new ArrayList<>(backlog.descendingKeySet())) {
                 if (consider(backlog.get(v))) {
@@ -202,9 +205,7 @@ public final class CheckpointFollower<T extends AutoCloseable> implements AutoCl
                     topic.name(), backlog.size(), highestAccepted.get() == Long.MIN_VALUE ? ""
                             : ", newest usable v" + highestAccepted.get());
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    consider(r);
-                }
+                pollEach(Duration.ofMillis(500), this::consider);
             }
         } catch (WakeupException | InterruptException e) {
             if (running) {
@@ -217,6 +218,41 @@ public final class CheckpointFollower<T extends AutoCloseable> implements AutoCl
         } finally {
             caughtUp.countDown();
             stopped.countDown();
+        }
+    }
+
+    /**
+     * Polls once and hands each record to {@code each}, in order. While the schema registry does not answer,
+     * the record that needed it and those after it are rewound and polled again after a pause: an announcement
+     * is never skipped because of an outage.
+     */
+    private void pollEach(Duration timeout, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        ConsumerRecords<byte[], byte[]> polled = consumer.poll(timeout);
+        Map<TopicPartition, Long> rewind = new HashMap<>();
+        for (TopicPartition tp : polled.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> r : polled.records(tp)) {
+                if (!rewind.isEmpty()) {
+                    rewind.put(tp, r.offset());
+                    break;
+                }
+                try {
+                    each.accept(r);
+                } catch (RegistryUnavailableException e) {
+                    log.warn("{}: schema registry unavailable while reading {}[{}]@{} ({}); will retry", service,
+                            r.topic(), r.partition(), r.offset(), e.getMessage());
+                    rewind.put(tp, r.offset());
+                    break;
+                }
+            }
+        }
+        if (!rewind.isEmpty()) {
+            rewind.forEach(consumer::seek);
+            try {
+                Thread.sleep(REGISTRY_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptException(e);
+            }
         }
     }
 
@@ -235,11 +271,7 @@ public final class CheckpointFollower<T extends AutoCloseable> implements AutoCl
         T value;
         Snapshot snapshot;
         try {
-            snapshot = store.open(a.getUri(), a.getSha256(), Snapshot.SERVED_FILES);
-            if (snapshot.version() != a.getVersion() || !snapshot.policyName().equals(policyName)) {
-                throw new SnapshotException(a.getUri(), "manifest says " + snapshot.policyName() + " v"
-                        + snapshot.version() + ", the announcement " + policyName + " v" + a.getVersion());
-            }
+            snapshot = Announcements.open(store, a, Snapshot.SERVED_FILES);
             value = loader.load(snapshot, a);
         } catch (IOException | RuntimeException e) {
             refuse(record, a, e);
@@ -266,8 +298,7 @@ public final class CheckpointFollower<T extends AutoCloseable> implements AutoCl
         lastRefusal = reason;
         log.error("{}: refusing {} v{}: {}; the current policy keeps serving", service, policyName, a.getVersion(), reason);
         try {
-            deadLetters.send(record, e instanceof SnapshotException ? "SnapshotRefused" : e.getClass().getSimpleName(),
-                    reason);
+            deadLetters.send(record, DeadLetters.errorClass(e), reason);
             deadLetters.flush();
         } catch (RuntimeException dl) {
             log.warn("{}: could not dead-letter the refused announcement: {}", service, dl.toString());

@@ -17,6 +17,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,11 @@ final class HistoryRewind {
             throw new InterruptException(e);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            if (cause instanceof UnknownTopicOrPartitionException) {
+                // the topic is created after the service is built: no history yet, nothing to re-score
+                log.info("{} does not exist yet: no samples to re-score", topic);
+                return new Result(false, Map.of());
+            }
             throw new KafkaException("cannot rewind consumer group " + groupId + " on " + topic + ": " + cause, cause);
         }
     }

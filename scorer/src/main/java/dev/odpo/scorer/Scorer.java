@@ -53,10 +53,17 @@ public final class Scorer implements LoopService {
     public static Scorer create(ScorerConfig config) {
         log.info("scorer '{}' ({}): reward = {} ; group {}, instance {}", config.name(), config.reward().kind(),
                 describe(config.reward()), config.groupId(), config.instanceId());
-        if (config.fromBeginning()) {
-            HistoryRewind.toEarliest(config.kafka(), config.groupId(), config.kafka().topics().samples().name());
+        // the reward first: a model that does not load is reported before anything is asked of Kafka
+        CompositeReward reward = CompositeReward.load(config.reward());
+        try {
+            if (config.fromBeginning()) {
+                HistoryRewind.toEarliest(config.kafka(), config.groupId(), config.kafka().topics().samples().name());
+            }
+            return new Scorer(config, reward);
+        } catch (RuntimeException e) {
+            reward.close();
+            throw e;
         }
-        return new Scorer(config, CompositeReward.load(config.reward()));
     }
 
     /** The reward as a formula, for the start-up log. */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
@@ -19,7 +20,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * Reads Confluent-framed Avro into {@code T}: the writer schema is fetched by the id in the frame (and cached),
  * then resolved to {@code T}'s schema, so records written with an older or newer compatible schema decode.
  * Anything that cannot be decoded (not framed, unknown schema id, corrupt or trailing bytes, a schema T cannot
- * read) throws {@link SerializationException} saying why, for the caller to dead-letter.
+ * read) throws {@link UndecodableRecordException} saying why and of which kind, for the caller to dead-letter.
  */
 public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
@@ -73,12 +74,15 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
                 throw new RegistryUnavailableException("Cannot deserialize a record of topic " + topic + ": schema id " + id
                         + " could not be fetched, the registry is unavailable: " + e.getMessage(), e);
             }
-            String why = e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND
-                    ? "unknown schema id " + id + " (not in " + registryUrl + ")"
-                    : "cannot fetch schema id " + id + " from " + registryUrl + ": " + e.getMessage();
-            throw new SerializationException("Cannot deserialize a record of topic " + topic + ": " + why, e);
+            if (e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND) {
+                throw new UndecodableRecordException(UndecodableRecordException.Kind.UNKNOWN_SCHEMA,
+                        "Cannot deserialize a record of topic " + topic + ": unknown schema id " + id + " (not in "
+                                + registryUrl + ")", e);
+            }
+            throw new SerializationException("Cannot deserialize a record of topic " + topic + ": cannot fetch schema id "
+                    + id + " from " + registryUrl + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new SerializationException("Cannot deserialize a record of topic " + topic + " as " + type.getSimpleName()
+            throw new UndecodableRecordException(UndecodableRecordException.Kind.INCOMPATIBLE_SCHEMA, "Cannot deserialize a record of topic " + topic + " as " + type.getSimpleName()
                     + ": writer schema " + id + " cannot be read as " + readerSchema.getFullName() + ": " + e.getMessage(), e);
         }
         try {
@@ -90,7 +94,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
             }
             return value;
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Cannot deserialize a record of topic " + topic + " as " + type.getSimpleName()
+            throw new UndecodableRecordException(UndecodableRecordException.Kind.CORRUPT_DATA, "Cannot deserialize a record of topic " + topic + " as " + type.getSimpleName()
                     + " (schema id " + id + ", " + data.length + " bytes): corrupt Avro data: " + e, e);
         }
     }
@@ -100,6 +104,15 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         if (!writer.getFullName().equals(readerSchema.getFullName())
                 && !readerSchema.getAliases().contains(writer.getFullName())) {
             throw new IllegalArgumentException("it is a " + writer.getFullName() + ", not a " + readerSchema.getFullName());
+        }
+        // Resolve now, not at the first read: a writer schema this reader cannot resolve is a schema problem,
+        // not corrupt bytes.
+        SchemaCompatibility.SchemaPairCompatibility compatibility =
+                SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writer);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            throw new IllegalArgumentException(compatibility.getResult().getIncompatibilities().stream()
+                    .map(i -> i.getType() + " at " + i.getLocation() + ": " + i.getMessage())
+                    .collect(java.util.stream.Collectors.joining("; ")));
         }
         return new SpecificDatumReader<>(writer, readerSchema, model);
     }

@@ -15,14 +15,16 @@ public final class WireFormat {
     private WireFormat() {
     }
 
-    /** The schema id in a framed record; a clear {@link SerializationException} if the bytes are not framed. */
+    /** The schema id in a framed record; a clear {@link UndecodableRecordException} ({@code NOT_FRAMED}) if the bytes are not framed. */
     public static int schemaId(byte[] data) {
         if (data.length < HEADER_SIZE) {
-            throw new SerializationException("Not in Confluent wire format: " + data.length
+            throw new UndecodableRecordException(UndecodableRecordException.Kind.NOT_FRAMED,
+                    "Not in Confluent wire format: " + data.length
                     + " bytes, shorter than the 5-byte header (magic byte 0 + int32 schema id)");
         }
         if (data[0] != MAGIC_BYTE) {
-            throw new SerializationException(String.format("Not in Confluent wire format: magic byte is 0x%02x, expected 0x00",
+            throw new UndecodableRecordException(UndecodableRecordException.Kind.NOT_FRAMED,
+                    String.format("Not in Confluent wire format: magic byte is 0x%02x, expected 0x00",
                     data[0] & 0xff));
         }
         return ByteBuffer.wrap(data, 1, 4).getInt();

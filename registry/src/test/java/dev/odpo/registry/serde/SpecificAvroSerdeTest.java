@@ -208,6 +208,19 @@ class SpecificAvroSerdeTest {
                 .isInstanceOf(SerializationException.class).hasMessageContaining("trailing bytes");
         assertThatThrownBy(() -> serde.deserializer().deserialize("t2", sampleBytes))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("it is a dev.odpo.events.Sample, not a dev.odpo.events.Prompt");
+        // each failure names its kind, which a dead letter carries as its error class
+        assertThat(kindOf(() -> serde.deserializer().deserialize("t", new byte[] {0, 0})))
+                .isEqualTo(UndecodableRecordException.Kind.NOT_FRAMED);
+        assertThat(kindOf(() -> serde.deserializer().deserialize("t", "{\"json\":1}".getBytes())))
+                .isEqualTo(UndecodableRecordException.Kind.NOT_FRAMED);
+        assertThat(kindOf(() -> serde.deserializer().deserialize("t", unknownId)))
+                .isEqualTo(UndecodableRecordException.Kind.UNKNOWN_SCHEMA);
+        assertThat(kindOf(() -> serde.deserializer().deserialize("t", truncated)))
+                .isEqualTo(UndecodableRecordException.Kind.CORRUPT_DATA);
+        assertThat(kindOf(() -> serde.deserializer().deserialize("t", trailing)))
+                .isEqualTo(UndecodableRecordException.Kind.CORRUPT_DATA);
+        assertThat(kindOf(() -> serde.deserializer().deserialize("t2", sampleBytes)))
+                .isEqualTo(UndecodableRecordException.Kind.INCOMPATIBLE_SCHEMA);
         assertThat(serde.deserializer().deserialize("t", null)).isNull();
         assertThat(serde.serializer().serialize("t", null)).isNull();
     }
@@ -265,5 +278,14 @@ class SpecificAvroSerdeTest {
         new GenericDatumWriter<GenericRecord>(schema).write(record, enc);
         enc.flush();
         return out.toByteArray();
+    }
+
+    private static UndecodableRecordException.Kind kindOf(Runnable decode) {
+        try {
+            decode.run();
+        } catch (UndecodableRecordException e) {
+            return e.kind();
+        }
+        throw new AssertionError("decoded without an UndecodableRecordException");
     }
 }
