@@ -87,6 +87,10 @@ stop_engine() {
     local ids; ids="$(DOCKER_HOST="unix://$SOCK" docker ps -aq || true)"
     # shellcheck disable=SC2086
     [ -z "$ids" ] || DOCKER_HOST="unix://$SOCK" docker rm -f $ids >/dev/null 2>&1 || true
+    # What a run left behind (volumes, networks, dangling build stages); the images themselves stay cached.
+    DOCKER_HOST="unix://$SOCK" docker volume prune -f >/dev/null 2>&1 || true
+    DOCKER_HOST="unix://$SOCK" docker network prune -f >/dev/null 2>&1 || true
+    DOCKER_HOST="unix://$SOCK" docker image prune -f >/dev/null 2>&1 || true
   fi
   $SUDO kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done

@@ -110,7 +110,8 @@ class LoopInContainersIT {
         // and the five services, each in its own container
         startService("generator", Map.of("generator.policy", POLICY, "generator.n", "4", "generator.batch.size", "4",
                 "generator.max.new.tokens", "24"));
-        startService("scorer", Map.of("scorer.name", "gold", "scorer.components", "verifier,length-penalty"));
+        startService("scorer", Map.of("scorer.name", "gold", "scorer.components", "verifier,length-penalty",
+                "scorer.length-penalty.lambda", "0.01"));
         startService("pair-builder", Map.of("pair-builder.state.dir", "/tmp/streams"));
         startService("learner", Map.of("learner.policy.name", POLICY, "learner.batch.size", "4",
                 "learner.snapshot.steps", "1", "learner.warmup.steps", "0", "learner.max.staleness", "-1"));
@@ -125,13 +126,22 @@ class LoopInContainersIT {
 
         // Then pairs flow and the learner announces version 1, and the evaluator reports
         await().atMost(Duration.ofMinutes(12)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
-            services.forEach(s -> assertThat(s.isRunning()).as(s.getContainerName() + " running").isTrue());
+            services.forEach(LoopInContainersIT::stillRunning);
             assertThat(read(host, topics.pairs())).isNotEmpty();
             assertThat(read(host, topics.checkpoints())).extracting(CheckpointAnnouncement::getVersion).contains(1L);
             assertThat(read(host, topics.evaluations())).extracting(EvalReport::getPolicyName).contains(POLICY);
         });
         List<PreferencePair> pairs = read(host, topics.pairs());
         assertThat(pairs).allSatisfy(p -> assertThat(p.getChosenSampleId()).isNotEqualTo(p.getRejectedSampleId()));
+    }
+
+    /** A service that stopped fails the test at once, with its last words. */
+    static void stillRunning(GenericContainer<?> service) {
+        if (!service.isRunning()) {
+            String logs = service.getLogs();
+            throw new IllegalStateException(service.getNetworkAliases() + " stopped:\n"
+                    + logs.substring(Math.max(0, logs.length() - 2000)));
+        }
     }
 
     static Map<String, String> serviceEnv() {

@@ -61,7 +61,7 @@ final class ProjectImage {
                 .withBuildArg("JARS", "host")
                 .withBuildArg("BUILD_IMAGE", buildImage().asCanonicalNameString())
                 .withBuildArg("RUNTIME_IMAGE", runtimeImage().asCanonicalNameString())
-                .get(10, java.util.concurrent.TimeUnit.MINUTES);
+                .get();
         return new ProjectImage(name);
     }
 
@@ -121,6 +121,6 @@ final class ProjectImage {
     }
 
     private static Slf4jLogConsumer log(String alias) {
-        return new Slf4jLogConsumer(LoggerFactory.getLogger("tc." + alias)).withSeparateOutputStreams();
+        return new Slf4jLogConsumer(LoggerFactory.getLogger("tc." + alias));
     }
 }
