@@ -17,6 +17,7 @@ fi
 
 export ODPO_KAFKA_PORT="${ODPO_KAFKA_PORT:-19092}" ODPO_REGISTRY_PORT="${ODPO_REGISTRY_PORT:-18081}"
 export COMPOSE_PROJECT_NAME=odpo-check
+export ODPO_TOPIC_PARTITIONS=6   # as docker-compose.yml declares them, for the commands run from the host
 DC=(docker-compose -f docker-compose.yml -f docker-compose.offline.yml -f .ci/compose-check.yml)
 HOST_KAFKA=(--bootstrap-servers "localhost:$ODPO_KAFKA_PORT" --registry-url "http://localhost:$ODPO_REGISTRY_PORT")
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/odpo-compose.XXXXXX")"
