@@ -10,12 +10,14 @@ import dev.odpo.events.Prompt;
 import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.Topics;
 import dev.odpo.kafka.config.KafkaSettings;
+import dev.odpo.kafka.config.Setting;
 import dev.odpo.task.Split;
 import dev.odpo.task.TaskPrompt;
 import dev.odpo.task.TaskSuite;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -54,11 +56,12 @@ class LoopInContainersIT {
     static KafkaContainer kafka;
     static GenericContainer<?> registry;
     static final List<GenericContainer<?>> services = new ArrayList<>();
-    static final String run = UUID.randomUUID().toString().substring(0, 8);
+    static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    /** Named volumes the containers share (volume → mount point): snapshots, models, PyTorch's unpacked natives. */
     static final Map<String, String> volumes = Map.of(
-            "odpo-it-" + run + "-checkpoints", "/var/lib/odpo/checkpoints",
-            "odpo-it-" + run + "-models", "/var/lib/odpo/models",
-            "odpo-it-" + run + "-djl", "/var/cache/djl");
+            "odpo-it-" + RUN + "-checkpoints", "/var/lib/odpo/checkpoints",
+            "odpo-it-" + RUN + "-models", "/var/lib/odpo/models",
+            "odpo-it-" + RUN + "-djl", "/var/cache/djl");
 
     static String skipReason;
 
@@ -152,8 +155,8 @@ class LoopInContainersIT {
     }
 
     static void startService(String name, Map<String, String> settings) {
-        Map<String, String> env = new java.util.HashMap<>(serviceEnv());
-        settings.forEach((k, v) -> env.put(dev.odpo.kafka.config.Setting.envVarFor(k), v));
+        Map<String, String> env = new HashMap<>(serviceEnv());
+        settings.forEach((k, v) -> env.put(Setting.envVarFor(k), v));
         GenericContainer<?> service = image.service(name, network, volumes, env, "run", name);
         service.start();
         services.add(service);
