@@ -31,10 +31,11 @@ say() { echo "docker-engine: $*" >&2; }
 base_recipe() {
   local rootfs="$1" mirror="$2"
   $SUDO debootstrap --variant=minbase --include=openjdk-17-jre-headless,ca-certificates-java bookworm "$rootfs" "$mirror" >&2
-  # What the services do not need: package caches, documentation, manuals.
+  # What the services do not need: package caches, documentation, manuals (files only: packages installed on
+  # top of this image still find the directories they link into).
   $SUDO chroot "$rootfs" apt-get clean
-  $SUDO rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
-    "$rootfs"/usr/share/locale/* "$rootfs"/var/log/*.log "$rootfs"/var/cache/debconf/*-old
+  $SUDO rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*.log "$rootfs"/var/cache/debconf/*-old
+  $SUDO find "$rootfs"/usr/share/doc "$rootfs"/usr/share/man "$rootfs"/usr/share/locale -type f -delete
 }
 
 base_tag() {
@@ -113,6 +114,8 @@ base_image() {
     $SUDO tar -C "$rootfs" -c . | docker import -c 'ENV LANG=C.UTF-8' - "$tag" >/dev/null
     $SUDO rm -rf "$rootfs"
     say "base image $tag built in $((SECONDS - t0)) s"
+    # Earlier recipes' images are no longer used.
+    docker images odpo/base-jre --format '{{.Repository}}:{{.Tag}}' | grep -vx "$tag" | xargs -r docker rmi >/dev/null || true
   fi
   echo "$tag"
 }
