@@ -3,6 +3,7 @@ package dev.odpo.registry.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.dockerjava.api.exception.NotFoundException;
 import dev.odpo.events.Prompt;
 import dev.odpo.events.Sample;
 import dev.odpo.registry.client.RestSchemaRegistryClient;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -25,40 +27,89 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
-import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.ConfluentKafkaContainer;
+import org.testcontainers.utility.DockerImageName;
 
 /**
  * odpo's registry client and serdes against Confluent's own Schema Registry (and Confluent's Kafka image), in
- * containers. Runs where Docker is available; skipped (not failed) where it is not.
+ * containers. Runs where Docker is available and Confluent's images are in the local engine, or may be pulled
+ * (ODPO_PULL_IMAGES=true); skipped (not failed), with the reason, elsewhere: odpo's CI reaches no image registry,
+ * and Confluent's images cannot be built from Maven Central.
  */
 @Testcontainers(disabledWithoutDocker = true)
 class ConfluentSchemaRegistryContainerTest {
 
     static final String CONFLUENT_VERSION = "7.9.0";
-    static final Network NETWORK = Network.newNetwork();
+    static final DockerImageName KAFKA_IMAGE = DockerImageName.parse("confluentinc/cp-kafka:" + CONFLUENT_VERSION);
+    static final DockerImageName REGISTRY_IMAGE = DockerImageName.parse("confluentinc/cp-schema-registry:" + CONFLUENT_VERSION);
 
-    @Container
-    static final ConfluentKafkaContainer KAFKA = new ConfluentKafkaContainer("confluentinc/cp-kafka:" + CONFLUENT_VERSION)
-            .withNetwork(NETWORK).withListener("kafka:19092");
+    static Network network;
+    static ConfluentKafkaContainer kafka;
+    static GenericContainer<?> registry;
+    static String skipReason;
 
-    @Container
-    static final GenericContainer<?> REGISTRY = new GenericContainer<>("confluentinc/cp-schema-registry:" + CONFLUENT_VERSION)
-            .withNetwork(NETWORK)
-            .withExposedPorts(8081)
-            .withEnv("SCHEMA_REGISTRY_HOST_NAME", "schema-registry")
-            .withEnv("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081")
-            .withEnv("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "PLAINTEXT://kafka:19092")
-            .dependsOn(KAFKA)
-            .waitingFor(Wait.forHttp("/subjects").forStatusCode(200).withStartupTimeout(Duration.ofMinutes(3)));
+    @BeforeAll
+    static void startConfluent() {
+        List<String> missing = Stream.of(KAFKA_IMAGE, REGISTRY_IMAGE).map(DockerImageName::asCanonicalNameString)
+                .filter(name -> !present(name)).toList();
+        if (!missing.isEmpty() && !"true".equalsIgnoreCase(System.getenv("ODPO_PULL_IMAGES"))) {
+            skipReason = "Confluent's images are not in the local Docker engine (" + String.join(", ", missing)
+                    + ") and tests pull no image: docker pull them, or set ODPO_PULL_IMAGES=true where an image "
+                    + "registry is reachable (Confluent's images cannot be built from Maven Central)";
+            return;
+        }
+        network = Network.newNetwork();
+        kafka = new ConfluentKafkaContainer(KAFKA_IMAGE).withNetwork(network).withListener("kafka:19092");
+        registry = new GenericContainer<>(REGISTRY_IMAGE)
+                .withNetwork(network)
+                .withExposedPorts(8081)
+                .withEnv("SCHEMA_REGISTRY_HOST_NAME", "schema-registry")
+                .withEnv("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081")
+                .withEnv("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "PLAINTEXT://kafka:19092")
+                .dependsOn(kafka)
+                .waitingFor(Wait.forHttp("/subjects").forStatusCode(200).withStartupTimeout(Duration.ofMinutes(3)));
+        registry.start();
+    }
+
+    @BeforeEach
+    void confluentIsHere() {
+        Assumptions.assumeTrue(skipReason == null, () -> skipReason);
+    }
+
+    @AfterAll
+    static void stopConfluent() {
+        if (registry != null) {
+            registry.stop();
+        }
+        if (kafka != null) {
+            kafka.stop();
+        }
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    static boolean present(String image) {
+        try {
+            DockerClientFactory.instance().client().inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
 
     static String registryUrl() {
-        return "http://" + REGISTRY.getHost() + ":" + REGISTRY.getMappedPort(8081);
+        return "http://" + registry.getHost() + ":" + registry.getMappedPort(8081);
     }
 
     @Test
@@ -96,14 +147,14 @@ class ConfluentSchemaRegistryContainerTest {
         Prompt prompt = Prompt.newBuilder().setPromptId("tc-1").setCreatedAt(Instant.ofEpochMilli(42)).setText("hello").build();
         SpecificAvroSerializer<Prompt> serializer = new SpecificAvroSerializer<>();
         serializer.configure(config, false);
-        try (KafkaProducer<String, Prompt> producer = new KafkaProducer<>(Map.of("bootstrap.servers", KAFKA.getBootstrapServers()),
+        try (KafkaProducer<String, Prompt> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.getBootstrapServers()),
                 new StringSerializer(), serializer)) {
             producer.send(new ProducerRecord<>("odpo.prompts", "tc-1", prompt));
             producer.flush();
         }
 
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", KAFKA.getBootstrapServers()),
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.getBootstrapServers()),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition("odpo.prompts", 0);
             consumer.assign(List.of(tp));
