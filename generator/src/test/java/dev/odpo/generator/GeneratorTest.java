@@ -281,6 +281,7 @@ class GeneratorTest {
         publish(0, null);
         report(0, 0.50);
         start(Map.of("ODPO_GENERATOR_BATCH_SIZE", "1", "ODPO_ROLLOUT_GATE", "eval", "ODPO_ROLLOUT_GATE_TOLERANCE", "0.05"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> generator.stats().version() == 0);
         try (TopicReader<Sample> reader = TopicReader.committed(kafka, topics.samples())) {
             // When v1 is announced, it waits for its report while v0 serves
             publish(1, null);
