@@ -116,7 +116,7 @@ class CommandErrorsTest {
         /** What the command said besides log lines, progress bars and usage help: the error itself. */
         List<String> errorLines() {
             List<String> out = new ArrayList<>();
-            for (String line : output.split("\n")) {
+            for (String line : output.split("[\r\n]")) {   // a progress bar redraws its line with \r
                 String l = line.strip();
                 if (l.isEmpty() || l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*") || line.startsWith("  ")
                         || l.contains("%") && l.contains("[") || l.startsWith("Usage:") || l.startsWith("loading ")) {
