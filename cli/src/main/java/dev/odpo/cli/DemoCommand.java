@@ -208,11 +208,11 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("      watch it live from another terminal: ./odpo monitor --bootstrap-servers %s --registry-url %s "
                 + "--policy %s%n", kafka.bootstrapServers(), kafka.registryUrl(), policy);
         try (DemoServices services = new DemoServices();
-             LoopObserver watch = new LoopObserver(kafka, policy);
-             LiveMonitor page = web ? new LiveMonitor(kafka, policy, Duration.ofSeconds(2), "127.0.0.1", webPort,
-                     state -> { }) : null) {
-            if (page != null) {
-                out.println("      live view: " + page.url());
+             // one observer of the loop: the progress lines below and, with --web, the page
+             LiveMonitor watch = new LiveMonitor(kafka, policy, Duration.ofSeconds(1), web ? "127.0.0.1" : null,
+                     webPort, state -> { })) {
+            if (watch.url() != null) {
+                out.println("      live view: " + watch.url());
             }
             services.startEvaluator(files.get("evaluator"));
             services.startLearner(files.get("learner"));
@@ -226,7 +226,14 @@ public final class DemoCommand implements Callable<Integer> {
                 feederThread.start();
                 long nextLine = 0;
                 while (true) {
-                    LoopState state = watch.observe();
+                    Thread.sleep(1_000);
+                    if (watch.stopped()) {
+                        throw new IllegalStateException("watching the loop failed", watch.failure());
+                    }
+                    LoopState state = watch.latest();
+                    if (state == null) {
+                        continue;
+                    }
                     Long evaluated = state.stages().evaluator();
                     if (evaluated != null && evaluated >= versions) {
                         out.printf("version %d evaluated: stopping%n", evaluated);
@@ -246,7 +253,6 @@ public final class DemoCommand implements Callable<Integer> {
                         out.flush();
                         nextLine = System.nanoTime() + Duration.ofSeconds(15).toNanos();
                     }
-                    Thread.sleep(1_000);
                 }
             }
             out.println("stopping the services ...");

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -73,7 +74,7 @@ public final class Announcements {
 
     /** {@link #open(CheckpointStore, CheckpointAnnouncement)}, verifying only the files {@code files} accepts. */
     public static Snapshot open(CheckpointStore store, CheckpointAnnouncement a,
-                                java.util.function.Predicate<String> files) throws IOException {
+                                Predicate<String> files) throws IOException {
         Snapshot snapshot = store.open(a.getUri(), a.getSha256(), files);
         if (snapshot.version() != a.getVersion() || !snapshot.policyName().equals(a.getPolicyName())) {
             throw new SnapshotException(a.getUri(), "manifest says " + snapshot.policyName() + " v" + snapshot.version()

@@ -3,6 +3,7 @@ package dev.odpo.policy;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Where policy snapshots live. {@link #publish} makes a snapshot appear atomically with its manifest;
@@ -52,7 +53,7 @@ public interface CheckpointStore {
      * {@link #open(String, String)}, verifying only the files {@code files} accepts (e.g.
      * {@link Snapshot#SERVED_FILES}: a server need not read and hash the optimizer state it never loads).
      */
-    Snapshot open(String uri, String expectedSha256, java.util.function.Predicate<String> files) throws IOException;
+    Snapshot open(String uri, String expectedSha256, Predicate<String> files) throws IOException;
 
     /** The snapshots of a policy present in the store, newest first, unverified (their manifests as written). */
     List<SnapshotManifest> list(String policyName) throws IOException;

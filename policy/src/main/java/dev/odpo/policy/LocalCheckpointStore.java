@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +86,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public Snapshot open(String uri, String expectedSha256, java.util.function.Predicate<String> files)
+    public Snapshot open(String uri, String expectedSha256, Predicate<String> files)
             throws IOException {
         Path dir = resolveInside(uri);
         byte[] bytes;

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -150,7 +151,7 @@ public record SnapshotManifest(String policyName, long version, Long parentVersi
     }
 
     /** {@link #problems(Path)} of the listed files whose path {@code checked} accepts; the others are not read. */
-    public List<String> problems(Path dir, java.util.function.Predicate<String> checked) throws IOException {
+    public List<String> problems(Path dir, Predicate<String> checked) throws IOException {
         List<String> problems = new ArrayList<>();
         Path root = dir.toRealPath();
         for (FileEntry f : files) {

@@ -20,6 +20,7 @@ import dev.odpo.kafka.config.KafkaSettings;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -137,6 +139,9 @@ public final class LoopObserver implements AutoCloseable {
 
     /** Assigns the odpo topics that exist and are not yet assigned (a topic may be created after the start). */
     private void assignNewTopics() {
+        if (assignedTopics.size() == counters.size()) {
+            return;   // every topic is assigned: nothing to look up
+        }
         List<TopicPartition> fresh = new ArrayList<>();
         Set<String> history = Set.of(topics.checkpoints().name(), topics.evaluations().name(),
                 topics.learnerMetrics().name());
@@ -256,13 +261,20 @@ public final class LoopObserver implements AutoCloseable {
     private List<GroupLag> groupLags(Map<TopicPartition, Long> ends) {
         List<GroupLag> lags = new ArrayList<>();
         try {
+            // every group's committed offsets in one request, not one request per group
+            Map<String, ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
             for (ConsumerGroupListing g : admin.listConsumerGroups().all().get(10, TimeUnit.SECONDS)) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin
-                        .listConsumerGroupOffsets(g.groupId()).partitionsToOffsetAndMetadata()
-                        .get(10, TimeUnit.SECONDS);
+                specs.put(g.groupId(), new ListConsumerGroupOffsetsSpec());
+            }
+            if (specs.isEmpty()) {
+                return List.of();
+            }
+            Map<String, Map<TopicPartition, OffsetAndMetadata>> all = admin.listConsumerGroupOffsets(specs).all()
+                    .get(10, TimeUnit.SECONDS);
+            for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> g : all.entrySet()) {
                 long lag = 0;
                 TreeSet<String> read = new TreeSet<>();
-                for (Map.Entry<TopicPartition, OffsetAndMetadata> c : committed.entrySet()) {
+                for (Map.Entry<TopicPartition, OffsetAndMetadata> c : g.getValue().entrySet()) {
                     TopicCounter counter = counters.get(c.getKey().topic());
                     Long end = ends.get(c.getKey());
                     if (counter == null || c.getValue() == null) {
@@ -272,7 +284,7 @@ public final class LoopObserver implements AutoCloseable {
                     lag += end == null ? 0 : Math.max(0, end - c.getValue().offset());
                 }
                 if (!read.isEmpty()) {
-                    lags.add(new GroupLag(g.groupId(), List.copyOf(read), lag));
+                    lags.add(new GroupLag(g.getKey(), List.copyOf(read), lag));
                 }
             }
         } catch (ExecutionException | TimeoutException e) {
