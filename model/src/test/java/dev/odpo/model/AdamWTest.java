@@ -74,7 +74,8 @@ class AdamWTest {
     double b1 = 0.9;
     double b2 = 0.999;
     double eps = 1e-8;
-    try (LlamaModel m = LlamaModel.random(LlamaConfig.tiny(20, 16, 1, 2, 1), Device.cpu(), 3);
+    // a 300 × 16 embedding: more elements than the update's 4096-element chunk, and not a multiple of it
+    try (LlamaModel m = LlamaModel.random(LlamaConfig.tiny(300, 16, 1, 2, 1), Device.cpu(), 3);
          AdamW opt = new AdamW(m, AdamW.Options.of(lr).withWeightDecay(wd).withMaxGradNorm(maxNorm))) {
       Random rng = new Random(4);
       Map<String, double[]> w = new LinkedHashMap<>();
