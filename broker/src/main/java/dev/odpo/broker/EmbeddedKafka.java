@@ -110,7 +110,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("Kafka is already running on " + bootstrapServers());
         }
         port = resolvePort(requestedPort, "broker port");
-        controllerPort = resolvePort(requestedControllerPort, "controller port");
+        controllerPort = secured() ? resolvePort(LOOPBACK, requestedControllerPort, "controller port")
+                : resolvePort(requestedControllerPort, "controller port");
         if (controllerPort == port) {
             throw new IllegalArgumentException("broker and controller ports must differ, both are " + port);
         }
@@ -251,12 +252,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+        // With SCRAM users the controller, which takes no credentials, listens on loopback only.
+        String controllerHost = secured() ? LOOPBACK : host;
+        p.put("controller.quorum.voters", NODE_ID + "@" + controllerHost + ":" + controllerPort);
         p.put("controller.listener.names", CONTROLLER_LISTENER);
         if (secured()) {
             // Clients authenticate with SCRAM; the broker reaches itself (transaction markers …) on loopback.
             p.put("listeners", SASL_LISTENER + "://" + host + ":" + port + "," + INTERNAL_LISTENER + "://" + LOOPBACK + ":"
-                    + internalPort + "," + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
+                    + internalPort + "," + CONTROLLER_LISTENER + "://" + controllerHost + ":" + controllerPort);
             p.put("advertised.listeners", SASL_LISTENER + "://" + host + ":" + port + "," + INTERNAL_LISTENER + "://"
                     + LOOPBACK + ":" + internalPort);
             p.put("inter.broker.listener.name", INTERNAL_LISTENER);
@@ -384,6 +387,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private int resolvePort(int requested, String what) {
+        return resolvePort(host, requested, what);
+    }
+
+    private static int resolvePort(String host, int requested, String what) {
         if (requested == 0) {
             return freePort(host, what);
         }
