@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -25,6 +27,11 @@ import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -45,6 +52,13 @@ import org.slf4j.LoggerFactory;
  * Kafka Streams {@code exactly_once_v2} work on the one node. Port 0 means "pick a free port"; a port already
  * in use fails {@link #start()} with a message naming it.
  *
+ * <p>With {@link Builder#scramUser} the client port takes only SASL/SCRAM-authenticated clients
+ * ({@code SASL_PLAINTEXT}, mechanisms SCRAM-SHA-256 and SCRAM-SHA-512), and each user given is created (or its
+ * password reset) at every start: clients then need {@code security.protocol=SASL_PLAINTEXT},
+ * {@code sasl.mechanism} and {@code sasl.jaas.config} ({@link #scramJaasConfig}). The broker talks to itself, and
+ * to its controller, over PLAINTEXT listeners on 127.0.0.1 only. Passwords are kept in memory, never written to
+ * the data directory (Kafka stores salted SCRAM hashes in its metadata).
+ *
  * <p>A fatal broker fault calls Kafka's {@code Exit.exit/halt}; while any embedded broker runs, those are
  * redirected to an exception in the calling thread and an error log, so a broker fault never kills the host JVM.
  */
@@ -54,6 +68,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /** With SCRAM users: the authenticated client listener, and the broker's own one on loopback. */
+    private static final String SASL_LISTENER = "SASL_PLAINTEXT";
+    private static final String INTERNAL_LISTENER = "INTERNAL";
+    private static final String LOOPBACK = "127.0.0.1";
+    /** The mechanisms the SASL listener takes; each user gets a credential for both. */
+    public static final List<String> SCRAM_MECHANISMS = List.of("SCRAM-SHA-256", "SCRAM-SHA-512");
+    private static final int SCRAM_ITERATIONS = 4096;
 
     private final String host;
     private final int requestedPort;
@@ -61,11 +82,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path dataDir;
     private final Map<String, String> overrides;
     private final Duration startTimeout;
+    private final Map<String, String> scramUsers;   // user -> password; empty: a PLAINTEXT client listener
 
     private KafkaRaftServer server;
     private FileLock dataDirLock;
     private int port;
     private int controllerPort;
+    private int internalPort;
 
     private EmbeddedKafka(Builder b) {
         this.host = b.host;
@@ -74,6 +97,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.dataDir = b.dataDir.toAbsolutePath();
         this.overrides = Map.copyOf(b.overrides);
         this.startTimeout = b.startTimeout;
+        this.scramUsers = Map.copyOf(b.scramUsers);
     }
 
     public static Builder builder() {
@@ -86,10 +110,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("Kafka is already running on " + bootstrapServers());
         }
         port = resolvePort(requestedPort, "broker port");
-        controllerPort = resolvePort(requestedControllerPort, "controller port");
+        controllerPort = secured() ? resolvePort(LOOPBACK, requestedControllerPort, "controller port")
+                : resolvePort(requestedControllerPort, "controller port");
         if (controllerPort == port) {
             throw new IllegalArgumentException("broker and controller ports must differ, both are " + port);
         }
+        internalPort = secured() ? freePort(LOOPBACK, "internal broker port") : 0;
         Properties props = serverProperties();
         Path configFile = dataDir.resolve("server.properties");
         try {
@@ -117,6 +143,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             s.startup();
             server = s;
             awaitReady();
+            createScramUsers();
         } catch (RuntimeException e) {
             server = null;
             if (s != null) {
@@ -127,8 +154,27 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("Kafka failed to start on " + host + ":" + port + " with data in "
                     + dataDir + ": " + e.getMessage(), e);
         }
-        log.info("Kafka started on {} (controller port {}, data {}) in {} ms",
-                bootstrapServers(), controllerPort, dataDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        log.info("Kafka started on {}{} (controller port {}, data {}) in {} ms", bootstrapServers(),
+                secured() ? " for SASL/SCRAM clients (users " + new java.util.TreeSet<>(scramUsers.keySet()) + ")" : "",
+                controllerPort, dataDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /** Whether the client port takes only SASL/SCRAM-authenticated clients. */
+    public boolean secured() {
+        return !scramUsers.isEmpty();
+    }
+
+    /**
+     * The {@code sasl.jaas.config} value with which a client logs in as {@code user}. Quotes and backslashes in
+     * the name or password are escaped as JAAS requires.
+     */
+    public static String scramJaasConfig(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + jaasEscape(user)
+                + "\" password=\"" + jaasEscape(password) + "\";";
+    }
+
+    private static String jaasEscape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     /** {@code host:port} for {@code bootstrap.servers}. */
@@ -206,12 +252,33 @@ public final class EmbeddedKafka implements AutoCloseable {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
-        p.put("listeners", BROKER_LISTENER + "://" + host + ":" + port + "," + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
-        p.put("advertised.listeners", BROKER_LISTENER + "://" + host + ":" + port);
+        // With SCRAM users the controller, which takes no credentials, listens on loopback only.
+        String controllerHost = secured() ? LOOPBACK : host;
+        p.put("controller.quorum.voters", NODE_ID + "@" + controllerHost + ":" + controllerPort);
         p.put("controller.listener.names", CONTROLLER_LISTENER);
-        p.put("inter.broker.listener.name", BROKER_LISTENER);
-        p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        if (secured()) {
+            // Clients authenticate with SCRAM; the broker reaches itself (transaction markers …) on loopback.
+            p.put("listeners", SASL_LISTENER + "://" + host + ":" + port + "," + INTERNAL_LISTENER + "://" + LOOPBACK + ":"
+                    + internalPort + "," + CONTROLLER_LISTENER + "://" + controllerHost + ":" + controllerPort);
+            p.put("advertised.listeners", SASL_LISTENER + "://" + host + ":" + port + "," + INTERNAL_LISTENER + "://"
+                    + LOOPBACK + ":" + internalPort);
+            p.put("inter.broker.listener.name", INTERNAL_LISTENER);
+            p.put("listener.security.protocol.map", SASL_LISTENER + ":SASL_PLAINTEXT," + INTERNAL_LISTENER + ":PLAINTEXT,"
+                    + CONTROLLER_LISTENER + ":PLAINTEXT");
+            p.put("sasl.enabled.mechanisms", String.join(",", SCRAM_MECHANISMS));
+            for (String mechanism : SCRAM_MECHANISMS) {
+                // the server side of SCRAM needs a login module, but no credentials of its own
+                p.put("listener.name." + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT) + "."
+                                + mechanism.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+                        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            }
+        } else {
+            p.put("listeners", BROKER_LISTENER + "://" + host + ":" + port + "," + CONTROLLER_LISTENER + "://" + host + ":"
+                    + controllerPort);
+            p.put("advertised.listeners", BROKER_LISTENER + "://" + host + ":" + port);
+            p.put("inter.broker.listener.name", BROKER_LISTENER);
+            p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        }
         p.put("log.dirs", dataDir.resolve("logs").toString());
         // One node: every internal topic has one replica, so transactions and EOS work.
         p.put("offsets.topic.replication.factor", "1");
@@ -255,9 +322,46 @@ public final class EmbeddedKafka implements AutoCloseable {
         log.debug("storage format: {}", out);
     }
 
-    private void awaitReady() {
+    /** Creates each SCRAM user, or resets its password, for every mechanism; waits until the first can log in. */
+    private void createScramUsers() {
+        if (!secured()) {
+            return;
+        }
+        try (Admin admin = Admin.create(internalAdmin())) {
+            // one request per mechanism: Kafka refuses two alterations of one user in a request
+            for (String mechanism : SCRAM_MECHANISMS) {
+                List<UserScramCredentialAlteration> alterations = new ArrayList<>();
+                scramUsers.forEach((user, password) -> alterations.add(new UserScramCredentialUpsertion(user,
+                        new ScramCredentialInfo(ScramMechanism.fromMechanismName(mechanism), SCRAM_ITERATIONS), password)));
+                admin.alterUserScramCredentials(alterations).all().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot create the SCRAM users: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating the SCRAM users", e);
+        }
+        // The broker learns the credentials from the metadata log: wait until a client can log in with them.
+        Map.Entry<String, String> first = new java.util.TreeMap<>(scramUsers).firstEntry();
+        Properties client = new Properties();
+        client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, host + ":" + port);
+        client.put(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        client.put(SaslConfigs.SASL_MECHANISM, SCRAM_MECHANISMS.get(0));
+        client.put(SaslConfigs.SASL_JAAS_CONFIG, scramJaasConfig(first.getKey(), first.getValue()));
+        awaitAnswer(client, "a SCRAM login");
+    }
+
+    private Properties internalAdmin() {
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, host + ":" + port);
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, secured() ? LOOPBACK + ":" + internalPort : host + ":" + port);
+        return p;
+    }
+
+    private void awaitReady() {
+        awaitAnswer(internalAdmin(), "the broker");
+    }
+
+    private void awaitAnswer(Properties p, String what) {
         long deadline = System.nanoTime() + startTimeout.toNanos();
         try (Admin admin = Admin.create(p)) {
             while (true) {
@@ -267,7 +371,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     }
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("broker did not answer within " + startTimeout + ": " + e.getMessage(), e);
+                        throw new IllegalStateException(what + " did not succeed within " + startTimeout + ": "
+                                + e.getMessage(), e);
                     }
                 }
                 if (System.nanoTime() > deadline) {
@@ -282,12 +387,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private int resolvePort(int requested, String what) {
+        return resolvePort(host, requested, what);
+    }
+
+    private static int resolvePort(String host, int requested, String what) {
         if (requested == 0) {
-            try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName(host))) {
-                return s.getLocalPort();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot find a free " + what + " on " + host + ": " + e.getMessage(), e);
-            }
+            return freePort(host, what);
         }
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
@@ -296,6 +401,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("Kafka " + what + " " + host + ":" + requested
                     + " is already in use (is another broker running?); choose another port or stop that process", e);
+        }
+    }
+
+    private static int freePort(String host, String what) {
+        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName(host))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free " + what + " on " + host + ": " + e.getMessage(), e);
         }
     }
 
@@ -335,8 +448,24 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Path dataDir;
         private final Map<String, String> overrides = new LinkedHashMap<>();
         private Duration startTimeout = Duration.ofSeconds(60);
+        private final Map<String, String> scramUsers = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * A SCRAM user (SHA-256 and SHA-512) created at start; with at least one, the client port takes only
+         * SASL/SCRAM-authenticated clients.
+         */
+        public Builder scramUser(String name, String password) {
+            if (name == null || name.isBlank() || name.contains(",") || name.contains("=")) {
+                throw new IllegalArgumentException("a SCRAM user name must be non-empty, without ',' or '=': '" + name + "'");
+            }
+            if (password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("SCRAM user '" + name + "' needs a password");
+            }
+            scramUsers.put(name, password);
+            return this;
         }
 
         /** Address to listen on and advertise; default 127.0.0.1. */

@@ -38,6 +38,7 @@ public class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAllCallba
     private static final String REGISTRY_SERVER = "dev.odpo.registry.server.SchemaRegistryServer";
 
     private final Map<String, String> brokerConfig = new LinkedHashMap<>();
+    private final Map<String, String> scramUsers = new LinkedHashMap<>();
     private Path dataDir;
     private EmbeddedKafka kafka;
     private AutoCloseable registry;
@@ -49,11 +50,35 @@ public class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAllCallba
         return this;
     }
 
+    /**
+     * Adds a SCRAM user: the broker then takes only SASL/SCRAM clients on its port (see {@link EmbeddedKafka}),
+     * and the schema registry logs in as the first user added. Call before the class starts.
+     */
+    public EmbeddedKafkaExtension withScramUser(String name, String password) {
+        scramUsers.put(name, password);
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         dataDir = Files.createTempDirectory("odpo-kafka-");
-        kafka = EmbeddedKafka.builder().port(0).controllerPort(0).dataDir(dataDir).brokerConfig(brokerConfig).build();
+        EmbeddedKafka.Builder builder = EmbeddedKafka.builder().port(0).controllerPort(0).dataDir(dataDir)
+                .brokerConfig(brokerConfig);
+        scramUsers.forEach(builder::scramUser);
+        kafka = builder.build();
         kafka.start();
+    }
+
+    /**
+     * The Kafka client settings with which {@code user} logs in (security protocol, mechanism SCRAM-SHA-512, JAAS
+     * config); empty when the broker takes PLAINTEXT clients.
+     */
+    public Map<String, String> clientSecurity(String user, String password) {
+        if (!kafka().secured()) {
+            return Map.of();
+        }
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", EmbeddedKafka.scramJaasConfig(user, password));
     }
 
     @Override
@@ -98,8 +123,11 @@ public class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAllCallba
         try {
             Class<?> serverClass = Class.forName(REGISTRY_SERVER);
             Class<?> configClass = Class.forName(REGISTRY_SERVER + "$Config");
-            Constructor<?> ctor = configClass.getConstructor(String.class, int.class, String.class, String.class, String.class);
-            Object config = ctor.newInstance("127.0.0.1", 0, bootstrapServers(), "_schemas", "BACKWARD");
+            Constructor<?> ctor = configClass.getConstructor(String.class, int.class, String.class, String.class, String.class,
+                    Map.class);
+            Map<String, String> security = scramUsers.isEmpty() ? Map.of()
+                    : clientSecurity(scramUsers.keySet().iterator().next(), scramUsers.values().iterator().next());
+            Object config = ctor.newInstance("127.0.0.1", 0, bootstrapServers(), "_schemas", "BACKWARD", security);
             Object server = serverClass.getMethod("start", configClass).invoke(null, config);
             Method url = serverClass.getMethod("url");
             registryUrl = (String) url.invoke(server);

@@ -5,9 +5,15 @@ import dev.odpo.kafka.TopicAdmin;
 import dev.odpo.kafka.Topics;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.registry.server.SchemaRegistryServer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -48,6 +54,12 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "3", description = "Partitions of the per-prompt topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--scram-users", paramLabel = "FILE",
+            description = "A properties file of SCRAM users, one name=password a line. Kafka then takes only "
+                    + "SASL/SCRAM clients (SASL_PLAINTEXT, SCRAM-SHA-256 or -512) on its port; the registry logs in "
+                    + "as the first user by name. Passwords are read from the file, never from the command line.")
+    Path scramUsers;
+
     /** Broker and registry, running. Closing stops the registry, then the broker. */
     record Running(EmbeddedKafka kafka, SchemaRegistryServer registry) implements AutoCloseable {
         @Override
@@ -62,13 +74,20 @@ public final class BrokerCommand implements Callable<Integer> {
 
     /** Starts broker and registry and creates the topics; the caller owns the result. */
     Running start() {
-        EmbeddedKafka kafka = EmbeddedKafka.builder().host(host).port(port).controllerPort(controllerPort)
-                .dataDir(dataDir.resolve("kafka")).build();
+        Map<String, String> users = scramUsers == null ? Map.of() : readUsers(scramUsers);
+        EmbeddedKafka.Builder builder = EmbeddedKafka.builder().host(host).port(port).controllerPort(controllerPort)
+                .dataDir(dataDir.resolve("kafka"));
+        users.forEach(builder::scramUser);
+        EmbeddedKafka kafka = builder.build();
         kafka.start();
+        // the broker's own clients (registry, topic creation) log in as the first user
+        Map<String, String> security = users.isEmpty() ? Map.of() : Map.of("security.protocol", "SASL_PLAINTEXT",
+                "sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config", EmbeddedKafka.scramJaasConfig(
+                        users.keySet().iterator().next(), users.values().iterator().next()));
         SchemaRegistryServer registry;
         try {
             registry = SchemaRegistryServer.start(new SchemaRegistryServer.Config(host, registryPort,
-                    kafka.bootstrapServers(), "_schemas", "BACKWARD"));
+                    kafka.bootstrapServers(), "_schemas", "BACKWARD", security));
         } catch (RuntimeException e) {
             kafka.close();
             throw e;
@@ -76,7 +95,7 @@ public final class BrokerCommand implements Callable<Integer> {
         Running running = new Running(kafka, registry);
         try {
             KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), registry.url(), topicPrefix, partitions,
-                    (short) 1, true, Map.of(), Map.of());
+                    (short) 1, true, security, Map.of());
             Topics topics = settings.topics();
             try (TopicAdmin admin = TopicAdmin.create(settings)) {
                 admin.createMissing(topics.all());
@@ -86,6 +105,22 @@ public final class BrokerCommand implements Callable<Integer> {
             throw e;
         }
         return running;
+    }
+
+    /** The users of a --scram-users file, by name. */
+    static Map<String, String> readUsers(Path file) {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("--scram-users: cannot read " + file + ": " + e.getMessage());
+        }
+        if (p.isEmpty()) {
+            throw new IllegalArgumentException("--scram-users: " + file + " names no user (one name=password a line)");
+        }
+        Map<String, String> users = new TreeMap<>();
+        p.stringPropertyNames().forEach(name -> users.put(name.trim(), p.getProperty(name)));
+        return users;
     }
 
     @Override
@@ -100,6 +135,11 @@ public final class BrokerCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "odpo-broker-shutdown"));
+        if (running.kafka().secured()) {
+            out.printf("%nKafka takes SASL/SCRAM clients only: give them kafka.security.protocol=SASL_PLAINTEXT, "
+                    + "kafka.sasl.mechanism=SCRAM-SHA-512 and kafka.sasl.jaas.config=%s%n",
+                    EmbeddedKafka.scramJaasConfig("NAME", "PASSWORD"));
+        }
         out.printf("%nKafka            %s%nSchema registry  %s%nData             %s%n%n"
                         + "Topics created (prefix %s). Try, in another terminal:%n"
                         + "  ./odpo prompts examples/prompts.jsonl%n  ./odpo tail prompts%n%nCtrl-C stops both.%n",

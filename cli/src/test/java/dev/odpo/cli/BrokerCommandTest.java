@@ -60,6 +60,39 @@ class BrokerCommandTest {
         }
     }
 
+    @Test
+    void withScramUsersOnlyAuthenticatedClientsGetIn() throws Exception {
+        Path users = java.nio.file.Files.writeString(dataDir.resolve("users.properties"), "alice=alice-pw\nbob=bob-pw\n");
+        BrokerCommand command = new BrokerCommand();
+        new CommandLine(command).parseArgs("--port", "0", "--registry-port", "0", "--data-dir", dataDir.toString(),
+                "--scram-users", users.toString());
+
+        try (BrokerCommand.Running running = command.start()) {
+            assertThat(running.kafka().secured()).isTrue();
+            for (String password : new String[] {"bob-pw", "wrong"}) {
+                KafkaSettings settings = new KafkaSettings(running.kafka().bootstrapServers(), running.registry().url(),
+                        "odpo.", 3, (short) 1, false, java.util.Map.of("security.protocol", "SASL_PLAINTEXT",
+                        "sasl.mechanism", "SCRAM-SHA-256", "sasl.jaas.config",
+                        dev.odpo.broker.EmbeddedKafka.scramJaasConfig("bob", password)), java.util.Map.of());
+                try (TopicAdmin admin = TopicAdmin.create(settings)) {
+                    if (password.equals("bob-pw")) {
+                        assertThat(admin.describe(settings.topics().all())).allMatch(TopicAdmin.TopicState::exists);
+                    } else {
+                        org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.describe(settings.topics().all()))
+                                .hasRootCauseInstanceOf(org.apache.kafka.common.errors.SaslAuthenticationException.class);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aScramUsersFileWithoutUsersIsRefused() throws Exception {
+        Path empty = java.nio.file.Files.writeString(dataDir.resolve("none.properties"), "# nobody\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BrokerCommand.readUsers(empty))
+                .hasMessageContaining("names no user");
+    }
+
     private static boolean reachable(java.net.InetAddress address, int port) {
         try (java.net.Socket socket = new java.net.Socket()) {
             socket.connect(new java.net.InetSocketAddress(address, port), 2000);

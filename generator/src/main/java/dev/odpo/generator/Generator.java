@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * verified and loaded off the serving thread by a {@link CheckpointFollower} and swapped in between batches,
  * never during a decode; a refused snapshot leaves the old version serving. Prompts it cannot serve (empty,
  * too long, chat markup, refused by the chat template) go to the dead-letter topic with the reason, in the
- * same transaction; the prompts around them are served.
+ * same transaction; the prompts around them are served. A prompt id already sampled from another record
+ * within the last {@code generator.dedup.window} prompt ids is dead-lettered as a duplicate ({@link RecentPrompts}).
  */
 public final class Generator implements Service {
 
@@ -49,6 +50,7 @@ public final class Generator implements Service {
     private final ConsumerLoop<String, Prompt> loop;
     private final GeneratorStats stats = new GeneratorStats();
     private final ProgressLog progress;
+    private final RecentPrompts recent;   // touched only by the loop's thread
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private final AtomicBoolean followerClosed = new AtomicBoolean();
@@ -66,6 +68,7 @@ public final class Generator implements Service {
         boolean pilaf = config.sampling().sampler() == SamplerChoice.PILAF;
         this.follower = CheckpointFollower.create(SERVICE, config.policyName(), config.kafka(), store,
                 new ServingPolicyLoader(store, config.device(), pilaf));
+        this.recent = new RecentPrompts(config.dedupWindow());
         this.gate = config.rollout().evalGate()
                 ? RolloutGate.onEvaluations(config.kafka(), config.policyName(), config.rollout().tolerance())
                 : RolloutGate.open();
@@ -239,12 +242,18 @@ public final class Generator implements Service {
         List<int[]> prompts = new ArrayList<>(records.size());
         for (ConsumerRecord<String, Prompt> r : records) {
             PromptRenderer.Rendered rendered = renderer.render(r.value());
-            if (rendered.ok()) {
-                served.add(r);
-                prompts.add(rendered.ids());
-            } else {
+            if (!rendered.ok()) {
                 out.reject(r, rendered.problem());
+                continue;
             }
+            RecentPrompts.Source first = recent.firstSampledAt(r.value().getPromptId(),
+                    new RecentPrompts.Source(r.partition(), r.offset()));
+            if (first != null) {
+                out.reject(r, "duplicate prompt_id '" + r.value().getPromptId() + "': already sampled from " + first);
+                continue;
+            }
+            served.add(r);
+            prompts.add(rendered.ids());
         }
         long renderNanos = System.nanoTime() - r0;
         if (served.isEmpty()) {

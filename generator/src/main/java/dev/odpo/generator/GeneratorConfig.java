@@ -1,6 +1,7 @@
 package dev.odpo.generator;
 
 import ai.djl.Device;
+import dev.odpo.kafka.RecordCheck;
 import dev.odpo.kafka.config.ConfigException;
 import dev.odpo.kafka.config.ConfigValues;
 import dev.odpo.kafka.config.KafkaSettings;
@@ -31,10 +32,12 @@ import java.util.List;
  * @param sampling         N, decoding options, sampler, β and seed
  * @param progressInterval how often progress (prompts/s, samples/s, tokens/s, version, lag) is logged
  * @param rollout          whether a new version must pass its evaluation before it serves
+ * @param dedupWindow      how many of the most recent distinct prompt ids are remembered to refuse duplicates
  */
 public record GeneratorConfig(KafkaSettings kafka, String groupId, String generatorId, int maxPromptChars,
                               String policyName, Device device, Path checkpointDir, int batchSize,
-                              SamplingPlan sampling, Duration progressInterval, Rollout rollout) {
+                              SamplingPlan sampling, Duration progressInterval, Rollout rollout,
+                              int dedupWindow) {
 
     /**
      * The rollout gate's settings.
@@ -61,7 +64,7 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
     static final Setting<Integer> BATCH_SIZE = Setting.integer("generator.batch.size", 8, 1, 4096,
             "Prompts per batch: their N responses each are decoded together and committed in one transaction. "
                     + "Bounds memory: a burst of prompts waits in Kafka as consumer lag.");
-    static final Setting<Integer> N = Setting.integer("generator.n", 8, 1, 1024,
+    static final Setting<Integer> N = Setting.integer("generator.n", 8, 1, RecordCheck.MAX_GROUP_SIZE,
             "Responses per prompt (the group size). PILAF draws N/2 pairs, so N must be even.");
     static final Setting<Double> TEMPERATURE = Setting.number("generator.temperature", "1.0", t -> t > 0 && t <= 100,
             "must be > 0 and <= 100", "Sampling temperature (> 0): logits are divided by it before top-k and top-p.");
@@ -100,6 +103,11 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
             "must be >= 0", "With rollout.gate=eval: how far below the live version's mean gold reward a new version's "
                     + "may be and still serve (the evaluator's own sampling noise; see its report).");
 
+    static final Setting<Integer> DEDUP_WINDOW = Setting.integer("generator.dedup.window", 10_000, 0, 10_000_000,
+            "A prompt whose prompt_id was sampled from another record among the last this many distinct prompt ids "
+                    + "is dead-lettered as a duplicate, not sampled again (about 150 bytes each; per instance, "
+                    + "since its start). 0 samples every record.");
+
     /** Every setting the generator reads, for loading and for --help. */
     public static final List<Setting<?>> SETTINGS;
 
@@ -108,7 +116,7 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
         all.addAll(CheckpointSettings.SETTINGS);
         all.addAll(List.of(GROUP_ID, ID, POLICY, DEVICE, N, SAMPLER, PILAF_BETA, TEMPERATURE, TOP_P,
                 TOP_K, MAX_NEW_TOKENS, STOP_STRINGS, SEED, BATCH_SIZE, MAX_PROMPT_CHARS, PROGRESS_INTERVAL, ROLLOUT_GATE,
-                ROLLOUT_TOLERANCE));
+                ROLLOUT_TOLERANCE, DEDUP_WINDOW));
         SETTINGS = List.copyOf(all);
     }
 
@@ -142,7 +150,8 @@ public record GeneratorConfig(KafkaSettings kafka, String groupId, String genera
         return new GeneratorConfig(KafkaSettings.from(values), values.get(GROUP_ID), id, values.get(MAX_PROMPT_CHARS),
                 values.get(POLICY), device, Path.of(values.get(CheckpointSettings.DIR)), values.get(BATCH_SIZE), sampling,
                 values.get(PROGRESS_INTERVAL),
-                new Rollout(values.get(ROLLOUT_GATE).trim().equals("eval"), values.get(ROLLOUT_TOLERANCE)));
+                new Rollout(values.get(ROLLOUT_GATE).trim().equals("eval"), values.get(ROLLOUT_TOLERANCE)),
+                values.get(DEDUP_WINDOW));
     }
 
     /** Splits at unescaped commas and resolves the escapes \\n, \\t, \\, and \\\\. */

@@ -231,6 +231,30 @@ class GeneratorTest {
     }
 
     @Test
+    void aPromptIdPublishedTwiceIsSampledOnceAndTheCopyIsDeadLettered() throws Exception {
+        publish(0, null);
+        start(Map.of());
+
+        send(prompt("twice", "Reverse: 1 2"));
+        send(prompt("other", "Count a in: aa"));
+        send(prompt("twice", "Reverse: 1 2"));   // a client that retried its send
+
+        try (TopicReader<Sample> samples = TopicReader.committed(kafka, topics.samples());
+             TopicReader<DeadLetter> deadLetters = TopicReader.committed(kafka, topics.deadLetters())) {
+            DeadLetter copy = deadLetters.until(d -> d.size() >= 1, Duration.ofSeconds(60)).get(0);
+            assertThat(copy.getSourceOffset()).isEqualTo(2L);
+            assertThat(copy.getErrorClass()).isEqualTo("InvalidRecord");
+            assertThat(copy.getReason()).contains("duplicate prompt_id 'twice'").contains("offset 0");
+            Map<String, List<Sample>> groups = byPrompt(samples.until(s -> s.size() >= 2 * N, Duration.ofSeconds(60)));
+            assertThat(groups.get("twice")).hasSize(N);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> generator.loop().consumed() == 3);
+        try (TopicReader<Sample> samples = TopicReader.committed(kafka, topics.samples())) {
+            assertThat(samples.drain(Duration.ofSeconds(2))).hasSize(2 * N);
+        }
+    }
+
+    @Test
     void aVersionAnnouncedMidStreamIsAdoptedBetweenBatchesAndACorruptOneIsRefused() throws Exception {
         // Given a generator serving v0
         publish(0, null);

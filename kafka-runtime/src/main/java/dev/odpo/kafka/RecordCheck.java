@@ -11,6 +11,14 @@ import java.util.List;
 @FunctionalInterface
 public interface RecordCheck<K, V> {
 
+    /**
+     * The largest group of samples of one prompt any service takes: the ceiling of the generator's
+     * {@code generator.n}, the scorer's limit and the pair-builder's {@code pair-builder.max.group.size}. A sample
+     * or score claiming a larger group is dead-lettered: such a group could never be completed, and a pair-builder
+     * would hold its samples until they time out.
+     */
+    int MAX_GROUP_SIZE = 1024;
+
     List<String> problems(K key, V value);
 
     static <K, V> RecordCheck<K, V> none() {
@@ -49,6 +57,16 @@ public interface RecordCheck<K, V> {
         public Problems keyMatches(String key, String field, String value) {
             if (value != null && !value.isBlank() && key != null && !key.equals(value)) {
                 problems.add("record key '" + key + "' differs from " + field + " '" + value + "'");
+            }
+            return this;
+        }
+
+        /** A group size must be 1..max, and an index in the group 0..size-1. */
+        public Problems groupMember(int groupSize, int indexInGroup, int max) {
+            if (groupSize < 1 || groupSize > max) {
+                problems.add("group_size " + groupSize + " is outside 1.." + max);
+            } else if (indexInGroup < 0 || indexInGroup >= groupSize) {
+                problems.add("index_in_group " + indexInGroup + " is outside the group of " + groupSize);
             }
             return this;
         }

@@ -1,5 +1,6 @@
 package dev.odpo.pairs;
 
+import dev.odpo.kafka.RecordCheck;
 import dev.odpo.kafka.config.ConfigValues;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.kafka.config.Setting;
@@ -46,8 +47,10 @@ public record PairBuilderSettings(KafkaSettings kafka, PairBuilderConfig pairing
     public static final Setting<Duration> PUNCTUATE_INTERVAL = Setting.duration("pair-builder.punctuate.interval", "5s",
             "How often timeouts and retention are enforced (wall clock).")
             .withValidator(PairBuilderSettings::positive);
-    public static final Setting<Integer> MAX_GROUP_SIZE = Setting.integer("pair-builder.max.group.size", 1024, 2, 1_000_000,
-            "Samples or scores announcing a larger group go to dead letters.");
+    public static final Setting<Integer> MAX_GROUP_SIZE = Setting.integer("pair-builder.max.group.size",
+            RecordCheck.MAX_GROUP_SIZE, 2, RecordCheck.MAX_GROUP_SIZE,
+            "Samples or scores announcing a larger group go to dead letters (the scorer refuses groups over "
+                    + RecordCheck.MAX_GROUP_SIZE + " itself).");
     public static final Setting<String> STATE_DIR = Setting.string("pair-builder.state.dir", "",
             "Directory of the local state stores (RocksDB); empty = Kafka Streams' default under the temp directory.");
     public static final Setting<Integer> THREADS = Setting.integer("pair-builder.threads", 1, 1, 64,

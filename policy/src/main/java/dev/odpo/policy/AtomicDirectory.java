@@ -6,11 +6,14 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -18,6 +21,10 @@ import java.util.stream.Stream;
  * ({@code .tmp-<name>-<pid>-<random>}), flushed to disk, and the sibling is renamed into place. A reader
  * therefore sees no directory or a complete one, never a half-written one — also after a crash, which
  * leaves only a temporary sibling that {@link #removeStale} clears.
+ *
+ * <p>Writers in one process may run on several threads: the temporary directories this process is writing or
+ * deleting at the moment are known to it (and only while they exist), so {@link #removeStale} in one thread
+ * never takes another thread's work in progress for a crashed writer's.
  */
 public final class AtomicDirectory {
 
@@ -37,6 +44,12 @@ public final class AtomicDirectory {
 
     static final String TMP_PREFIX = ".tmp-";
 
+    /**
+     * The temporary directories this process is writing or deleting now. Process-wide on purpose: the pid in a
+     * temporary name cannot tell two threads of one process apart. Each entry lives only while its call runs.
+     */
+    private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
+
     private AtomicDirectory() {
     }
 
@@ -50,7 +63,14 @@ public final class AtomicDirectory {
         Files.createDirectories(parent);
         Path tmp = parent.resolve(TMP_PREFIX + target.getFileName() + "-" + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8));
-        Files.createDirectory(tmp);
+        tmp = tmp.normalize();
+        IN_PROGRESS.add(tmp);   // before it exists: no moment when another thread could take it for stale
+        try {
+            Files.createDirectory(tmp);
+        } catch (IOException | RuntimeException e) {
+            IN_PROGRESS.remove(tmp);
+            throw e;
+        }
         try {
             contents.writeTo(tmp);
             fsyncTree(tmp);
@@ -67,6 +87,8 @@ public final class AtomicDirectory {
         } catch (IOException | RuntimeException | Error e) {
             deleteRecursively(tmp);
             throw e;
+        } finally {
+            IN_PROGRESS.remove(tmp);
         }
     }
 
@@ -81,7 +103,7 @@ public final class AtomicDirectory {
         int removed = 0;
         try (Stream<Path> s = Files.list(parent)) {
             for (Path p : s.filter(x -> x.getFileName().toString().startsWith(TMP_PREFIX)).toList()) {
-                if (!writerAlive(p.getFileName().toString())) {
+                if (!IN_PROGRESS.contains(p.toAbsolutePath().normalize()) && !writerAlive(p.getFileName().toString())) {
                     deleteRecursively(p);
                     removed++;
                 }
@@ -137,19 +159,30 @@ public final class AtomicDirectory {
      */
     public static void discard(Path dir) throws IOException {
         Path trash = dir.resolveSibling(TMP_PREFIX + dir.getFileName() + "-discarded-0-"
-                + UUID.randomUUID().toString().substring(0, 8));
-        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
-        deleteRecursively(trash);
+                + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath().normalize();
+        IN_PROGRESS.add(trash);
+        try {
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+            deleteRecursively(trash);
+        } finally {
+            IN_PROGRESS.remove(trash);
+        }
     }
 
     /** Deletes a directory tree; no-op when it does not exist. */
     public static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
+        // Another thread clearing the same stale directory may remove entries under the walk: walk again.
+        while (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            } catch (NoSuchFileException | DirectoryNotEmptyException e) {
+                // vanished or refilled under us: look again
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException)) {
+                    throw e.getCause();
+                }
             }
         }
     }

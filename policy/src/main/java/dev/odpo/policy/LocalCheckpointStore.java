@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -25,6 +26,13 @@ public final class LocalCheckpointStore implements CheckpointStore {
 
     private static final Logger log = LoggerFactory.getLogger(LocalCheckpointStore.class);
     private static final String VERSION_PREFIX = "v";
+
+    /**
+     * The version directories being published by this process now, whichever store instance publishes them: a
+     * second publish of the same version while one runs is refused rather than allowed to replace the first's
+     * directory under it. An entry lives only while its publish runs.
+     */
+    private static final Set<Path> PUBLISHING = ConcurrentHashMap.newKeySet();
 
     private final Path root;
     private final Clock clock;
@@ -58,6 +66,19 @@ public final class LocalCheckpointStore implements CheckpointStore {
     @Override
     public Snapshot publish(Request r) throws IOException {
         Path target = dirOf(r.policyName(), r.version());
+        if (!PUBLISHING.add(target)) {
+            throw new IOException("another writer in this process is publishing " + r.policyName() + " v" + r.version()
+                    + " at the same time; two publishers must not share a policy name");
+        }
+        try {
+            return publishAlone(r, target);
+        } finally {
+            PUBLISHING.remove(target);
+        }
+    }
+
+    /** Publishes {@code r} at {@code target}, no other thread of this process publishing the same version. */
+    private Snapshot publishAlone(Request r, Path target) throws IOException {
         Path policyDir = target.getParent();
         int stale = AtomicDirectory.removeStale(policyDir);
         if (stale > 0) {

@@ -20,6 +20,12 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -269,6 +275,102 @@ class LocalCheckpointStoreTest {
         assertThat(second.sha256()).isNotEqualTo(first.sha256());
         assertThat(store.open(second.uri(), second.sha256()).manifest().step()).isEqualTo(5);
         assertThat(entries(root.resolve("pi"))).containsExactly(second.dir().getFileName().toString());
+    }
+
+    @Test
+    void twoThreadsPublishingDifferentVersionsAtOnceBothSucceed() throws Exception {
+        // Given a publish of v1 that is still writing its files when another thread publishes v2
+        CountDownLatch v1Writing = new CountDownLatch(1);
+        CountDownLatch v2Done = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<Snapshot> v1 = threads.submit(() -> store.publish(new CheckpointStore.Request("pi", 1, 0L, 0L, 1, 1,
+                    dir -> {
+                        tinyModel(1).writeTo(dir);
+                        v1Writing.countDown();
+                        await(v2Done);
+                    })));
+            await(v1Writing);
+            Future<Snapshot> v2 = threads.submit(() -> publish(2, 1L, 0L));
+            Snapshot second = v2.get(60, TimeUnit.SECONDS);
+            v2Done.countDown();
+            Snapshot first = v1.get(60, TimeUnit.SECONDS);
+
+            // Then both versions are there, complete, and nothing else is
+            assertThat(store.open(first.uri(), first.sha256()).version()).isEqualTo(1);
+            assertThat(store.open(second.uri(), second.sha256()).version()).isEqualTo(2);
+            assertThat(entries(root.resolve("pi"))).containsExactlyInAnyOrder("v00000001", "v00000002");
+        } finally {
+            v2Done.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void manyThreadsPublishingVersionsAtOnceLeaveEveryVersionComplete() throws Exception {
+        int n = 6;
+        CyclicBarrier start = new CyclicBarrier(n);
+        ExecutorService threads = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<Snapshot>> published = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                long version = 10 + i;
+                published.add(threads.submit(() -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    return publish(version, null, null);
+                }));
+            }
+            for (Future<Snapshot> f : published) {
+                Snapshot s = f.get(120, TimeUnit.SECONDS);
+                assertThat(store.open(s.uri(), s.sha256()).version()).isEqualTo(s.manifest().version());
+            }
+            assertThat(store.list("pi")).hasSize(n);
+            assertThat(entries(root.resolve("pi"))).noneMatch(name -> name.startsWith(".tmp-"));
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSecondPublishOfTheSameVersionWhileTheFirstRunsIsRefusedAndTheFirstStands() throws Exception {
+        // Given a publish of v3 still writing its files
+        CountDownLatch firstWriting = new CountDownLatch(1);
+        CountDownLatch secondDone = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(1);
+        try {
+            Future<Snapshot> first = threads.submit(() -> store.publish(new CheckpointStore.Request("pi", 3, null, null,
+                    3, 3, dir -> {
+                        tinyModel(3).writeTo(dir);
+                        firstWriting.countDown();
+                        await(secondDone);
+                    })));
+            await(firstWriting);
+
+            // When another thread, through another store on the same directory, publishes v3 too
+            LocalCheckpointStore other = new LocalCheckpointStore(root);
+            assertThatThrownBy(() -> other.publish(new CheckpointStore.Request("pi", 3, null, null, 9, 9, tinyModel(9))))
+                    .isInstanceOf(IOException.class).hasMessageContaining("v3");
+            secondDone.countDown();
+
+            // Then the first publish completes and its version is the one in the store
+            Snapshot v3 = first.get(60, TimeUnit.SECONDS);
+            assertThat(store.open(v3.uri(), v3.sha256()).manifest().step()).isEqualTo(3);
+            assertThat(entries(root.resolve("pi"))).containsExactly("v00000003");
+        } finally {
+            secondDone.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    private static void await(CountDownLatch latch) throws IOException {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IOException("the other publisher did not get there within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     @Test

@@ -181,8 +181,7 @@ class BadInputCorpusTest {
         Map<String, String> both = Corpus.each(SCORER_AND_PAIRS, "InvalidRecord");
         Map<String, String> scorer = Map.of(SCORER, "InvalidRecord");
         c.bad(s, "sp-0", sample("s-0", "sp-0", "g-0", 0, 0, "a"), "group_size 0", both);
-        c.bad(s, "sp-big", sample("s-big", "sp-big", "g-big", Integer.MAX_VALUE, 0, "a"), "absurd group size",
-                Map.of("pair-builder", "InvalidRecord"));
+        c.bad(s, "sp-big", sample("s-big", "sp-big", "g-big", Integer.MAX_VALUE, 0, "a"), "absurd group size", both);
         c.bad(s, "sp-idx", sample("s-idx", "sp-idx", "g-idx", 2, 5, "a"), "index outside the group", both);
         c.bad(s, "sp-long", sample("s-long", "sp-long", "g-long", 2, 0, "z".repeat(2001)), "over-long response", scorer);
         Sample old = sample("s-neg", "sp-neg", "g-neg", 2, 0, "a");

@@ -95,9 +95,7 @@ public final class Scorer implements LoopService {
                 .text("prompt_text", s.getPromptText(), maxChars)
                 .check(s.getResponseText().length() <= maxChars, "response_text is too long: "
                         + s.getResponseText().length() + " characters, at most " + maxChars + " allowed")
-                .check(s.getGroupSize() >= 1, "group_size must be at least 1, was " + s.getGroupSize())
-                .check(s.getIndexInGroup() >= 0 && s.getIndexInGroup() < Math.max(1, s.getGroupSize()),
-                        "index_in_group " + s.getIndexInGroup() + " is outside the group of " + s.getGroupSize())
+                .groupMember(s.getGroupSize(), s.getIndexInGroup(), RecordCheck.MAX_GROUP_SIZE)
                 .check(s.getPolicyVersion() >= 0, "policy_version must not be negative, was " + s.getPolicyVersion());
         return p.list();
     }
