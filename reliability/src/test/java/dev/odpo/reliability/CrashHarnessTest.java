@@ -3,8 +3,6 @@ package dev.odpo.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.odpo.events.CheckpointAnnouncement;
-import dev.odpo.events.Prompt;
-import dev.odpo.kafka.Topic;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.policy.Announcements;
 import dev.odpo.policy.LocalCheckpointStore;
@@ -13,7 +11,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -21,16 +18,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,6 +50,7 @@ class CrashHarnessTest {
     @Test
     void afterRandomKillsAndABrokerRestartNothingIsLostAndNothingTwice() throws Exception {
         long t0 = System.nanoTime();
+        int[] sentAndAcknowledged = new int[2];
         String loadBefore = loadAverage();
         Path dir = Path.of("target", "crash-harness",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))).toAbsolutePath();
@@ -82,21 +72,15 @@ class CrashHarnessTest {
         settings.override("pair-builder", Map.of("pair-builder.group.timeout", "10m"));
         settings.override("learner", Map.of("learner.snapshot.interval", "3s"));
 
-        Random random = new Random(seed);
-        Map<String, Integer> killed = new TreeMap<>();
-        Map<String, Integer> exitedOnTheirOwn = new TreeMap<>();
-        int learnerBetweenWriteAndAnnounce = 0;
-        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        AtomicInteger sent = new AtomicInteger();
+        Faults faults = new Faults(new Random(seed));
         LoopAudit.Report report;
-        Duration chaos;
         Duration drain;
         Map<String, Long> markerGap = new TreeMap<>();
         Map<String, Integer> starts;
         Map<String, Integer> heap;
-        ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
 
-        try (LoopProcesses loop = new LoopProcesses(dir, brokerArgs, settings)) {
+        try (LoopProcesses loop = new LoopProcesses(dir, brokerArgs, settings);
+             PromptTraffic traffic = new PromptTraffic(kafka)) {
             // Given: the broker, π0 (a tiny random policy) announced as v0, the five services, prompts flowing
             loop.startBroker(Duration.ofMinutes(3));
             try (KafkaProducer<byte[], byte[]> operator = new KafkaProducer<>(kafka.rawProducer("operator"))) {
@@ -106,89 +90,13 @@ class CrashHarnessTest {
             for (String service : LoopFixture.SERVICES) {
                 loop.startService(service);
             }
-            KafkaProducer<byte[], byte[]> client = new KafkaProducer<>(promptClient(kafka));
-            Topic<String, Prompt> prompts = kafka.topics().prompts();
-            traffic.scheduleAtFixedRate(() -> {
-                int i = sent.getAndIncrement();
-                Prompt p = Prompt.newBuilder().setPromptId("crash-" + i).setCreatedAt(Instant.now())
-                        .setText("Reverse the list: " + (i % 7) + " " + (i % 3) + " " + (i % 5)).build();
-                try {
-                    client.send(new ProducerRecord<>(prompts.name(), prompts.keySerde().serializer().serialize(prompts.name(), p.getPromptId()),
-                            prompts.valueSerde().serializer().serialize(prompts.name(), p)), (meta, error) -> {
-                        if (error == null) {
-                            acknowledged.add(p.getPromptId());
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    // not acknowledged, so not expected on the topic; the traffic goes on
-                    System.out.println("[crash] prompt " + p.getPromptId() + " not sent: " + e);
-                }
-            }, 0, 400, TimeUnit.MILLISECONDS);
+            traffic.start(Duration.ofMillis(400));
             awaitAnnounced(kafka, 1, Duration.ofMinutes(4), loop);
 
             // When: services are killed at random moments and restarted, the broker restarted on its data
-            long chaosStart = System.nanoTime();
-            List<String> bag = new ArrayList<>();
-            boolean learnerFreezes = false;
-            List<Integer> brokerAt = new ArrayList<>();
-            for (int r = 1; r <= brokerRestarts; r++) {
-                brokerAt.add(r * kills / (brokerRestarts + 1));
-            }
-            int brokerRestarted = 0;
-            for (int k = 0; k < kills; k++) {
-                Thread.sleep(gapMin + (long) (random.nextDouble() * (gapMax - gapMin)));
-                restartWhatExited(loop, exitedOnTheirOwn, learnerFreezes);
-                if (brokerAt.contains(k)) {
-                    boolean sigkill = brokerRestarted % 2 == 0;
-                    System.out.printf("[crash] restarting the broker (%s)%n", sigkill ? "SIGKILL" : "SIGTERM");
-                    if (sigkill) {
-                        loop.kill(LoopProcesses.BROKER);
-                    } else {
-                        loop.stop(LoopProcesses.BROKER, Duration.ofSeconds(60));
-                    }
-                    Thread.sleep((long) (random.nextDouble() * 3000));
-                    loop.startBroker(Duration.ofMinutes(3));
-                    brokerRestarted++;
-                }
-                if (bag.isEmpty()) {
-                    bag.addAll(LoopFixture.SERVICES);
-                    Collections.shuffle(bag, random);
-                }
-                String victim = bag.remove(0);
-                String how = "at a random moment";
-                if (victim.equals("learner") && learnerFreezes) {
-                    if (awaitFrozen(loop, Duration.ofMinutes(2))) {
-                        how = "between writing a snapshot and announcing it";
-                        learnerBetweenWriteAndAnnounce++;
-                    }
-                }
-                System.out.printf("[crash] kill %d/%d: SIGKILL %s %s%n", k + 1, kills, victim, how);
-                loop.kill(victim);
-                killed.merge(victim, 1, Integer::sum);
-                Thread.sleep((long) (random.nextDouble() * 1500));
-                if (victim.equals("learner")) {
-                    learnerFreezes = !learnerFreezes;
-                    startLearner(loop, learnerFreezes);
-                } else {
-                    loop.startService(victim);
-                }
-            }
-            chaos = Duration.ofNanos(System.nanoTime() - chaosStart);
-            traffic.shutdown();
-            traffic.awaitTermination(10, TimeUnit.SECONDS);
-            client.flush();
-            client.close(Duration.ofSeconds(60));
-            // a learner left waiting between write and announcement is one more kill at that point
-            if (learnerFreezes) {
-                if (awaitFrozen(loop, Duration.ofMinutes(2))) {
-                    learnerBetweenWriteAndAnnounce++;
-                }
-                System.out.println("[crash] SIGKILL learner (the last freezing one)");
-                loop.kill("learner");
-                killed.merge("learner", 1, Integer::sum);
-                startLearner(loop, false);
-            }
-            restartWhatExited(loop, exitedOnTheirOwn, false);
+            faults.inflict(loop);
+            traffic.stop();
+            faults.settle(loop);
 
             // Then: every group's lag returns to zero once the faults stop
             try (GroupLag lag = new GroupLag(kafka)) {
@@ -205,64 +113,27 @@ class CrashHarnessTest {
                 loop.stop(service, Duration.ofSeconds(60));
             }
             // ... and the audit of every topic and manifest finds nothing lost and nothing twice
-            report = new LoopAudit(kafka, store, POLICY, 2, List.of("length")).run(acknowledged);
+            report = new LoopAudit(kafka, store, POLICY, 2, List.of("length")).run(traffic.acknowledged());
             starts = loop.starts();
             heap = loop.peakHeapMb();
-        } finally {
-            traffic.shutdownNow();
+            sentAndAcknowledged[0] = traffic.sent();
+            sentAndAcknowledged[1] = traffic.acknowledged().size();
         }
 
-        String summary = summary(killed, learnerBetweenWriteAndAnnounce, brokerRestarts, exitedOnTheirOwn, starts, heap,
-                report, sent.get(), acknowledged.size(), chaos, drain, markerGap, Duration.ofNanos(System.nanoTime() - t0),
-                loadBefore, loadAverage());
+        String summary = summary(faults, starts, heap, report, sentAndAcknowledged, drain, markerGap,
+                Duration.ofNanos(System.nanoTime() - t0), loadBefore, loadAverage());
         System.out.println(summary);
         Files.writeString(dir.resolve("summary.txt"), summary);
 
         assertThat(report.lost()).as("lost").isEmpty();
         assertThat(report.duplicated()).as("duplicated").isEmpty();
         assertThat(report.wrong()).as("other findings").isEmpty();
-        assertThat(killed.values().stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(kills);
-        assertThat(killed.keySet()).as("every service type killed").containsAll(LoopFixture.SERVICES);
-        assertThat(learnerBetweenWriteAndAnnounce).as("learner kills between snapshot write and announcement").isPositive();
+        assertThat(faults.killed.values().stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(kills);
+        assertThat(faults.killed.keySet()).as("every service type killed").containsAll(LoopFixture.SERVICES);
+        assertThat(faults.learnerBetweenWriteAndAnnounce).as("learner kills between snapshot write and announcement").isPositive();
+        assertThat(faults.brokerRestarts).isEqualTo(brokerRestarts);
         assertThat(report.versionsVerified()).as("versions announced during the faults").isGreaterThan(2);
         assertThat(report.pairsTrained()).isPositive();
-    }
-
-    private static void startLearner(LoopProcesses loop, boolean freezing) throws IOException {
-        if (freezing) {
-            loop.startFreezingLearner();
-        } else {
-            loop.startService("learner");
-        }
-    }
-
-    /** A service that exited by itself (it should not) is restarted, as a supervisor would, and counted. */
-    private static void restartWhatExited(LoopProcesses loop, Map<String, Integer> exited, boolean learnerFreezes)
-            throws IOException {
-        for (String service : LoopFixture.SERVICES) {
-            Integer code = loop.exitedOnItsOwn(service);
-            if (code != null) {
-                System.out.printf("[crash] %s exited on its own (code %d); restarting it. Log tail:%n%s%n",
-                        service, code, loop.tail(service, 20));
-                exited.merge(service, 1, Integer::sum);
-                if (service.equals("learner")) {
-                    startLearner(loop, learnerFreezes);
-                } else {
-                    loop.startService(service);
-                }
-            }
-        }
-    }
-
-    private static boolean awaitFrozen(LoopProcesses loop, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && loop.alive("learner")) {
-            if (loop.learnerFrozen()) {
-                return true;
-            }
-            Thread.sleep(100);
-        }
-        return false;
     }
 
     private static void awaitAnnounced(KafkaSettings kafka, long version, Duration timeout, LoopProcesses loop)
@@ -277,14 +148,6 @@ class CrashHarnessTest {
         }
         throw new AssertionError("the loop did not announce v" + version + " within " + timeout + "; learner log:\n"
                 + loop.tail("learner", 40));
-    }
-
-    /** The client that sends prompts: idempotent, and it keeps retrying while the broker restarts. */
-    private static java.util.Properties promptClient(KafkaSettings kafka) {
-        java.util.Properties p = kafka.rawProducer("prompts");
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "600000");
-        return p;
     }
 
     private static int[] freePorts(int n) throws IOException {
@@ -312,25 +175,148 @@ class CrashHarnessTest {
         }
     }
 
-    private static String summary(Map<String, Integer> killed, int learnerWriteKills, int brokerRestarts,
-                                  Map<String, Integer> exited, Map<String, Integer> starts, Map<String, Integer> heap,
-                                  LoopAudit.Report report, int sent, int acknowledged, Duration chaos, Duration drain,
-                                  Map<String, Long> markerGap,
-                                  Duration total, String loadBefore, String loadAfter) {
+    private String summary(Faults faults, Map<String, Integer> starts, Map<String, Integer> heap, LoopAudit.Report report,
+                           int[] sentAndAcknowledged, Duration drain, Map<String, Long> markerGap, Duration total,
+                           String loadBefore, String loadAfter) {
         StringBuilder s = new StringBuilder("\n== crash harness ==\n");
         s.append(String.format("%-14s %6s %7s %16s %14s%n", "process", "kills", "starts", "exited on own", "peak heap MB"));
-        for (String p : new java.util.TreeSet<>(starts.keySet())) {
-            s.append(String.format("%-14s %6d %7d %16d %14s%n", p, killed.getOrDefault(p, 0), starts.get(p),
-                    exited.getOrDefault(p, 0), heap.containsKey(p) ? heap.get(p) + " (of " + LoopProcesses.HEAP.substring(4) + ")" : "-"));
+        for (String p : starts.keySet()) {
+            s.append(String.format("%-14s %6d %7d %16d %14s%n", p, faults.killed.getOrDefault(p, 0), starts.get(p),
+                    faults.exitedOnTheirOwn.getOrDefault(p, 0),
+                    heap.containsKey(p) ? heap.get(p) + " (of " + LoopProcesses.HEAP.substring(4) + ")" : "-"));
         }
-        s.append(String.format("service kills %d (learner between snapshot write and announcement: %d), broker restarts %d%n",
-                killed.values().stream().mapToInt(Integer::intValue).sum(), learnerWriteKills, brokerRestarts));
-        s.append(String.format("prompts sent %d, acknowledged %d%n", sent, acknowledged));
+        s.append(String.format("service kills %d (learner between snapshot write and announcement: %d), broker restarts %d, seed %d%n",
+                faults.killed.values().stream().mapToInt(Integer::intValue).sum(), faults.learnerBetweenWriteAndAnnounce,
+                faults.brokerRestarts, seed));
+        s.append(String.format("prompts sent %d, acknowledged %d%n", sentAndAcknowledged[0], sentAndAcknowledged[1]));
         s.append(report.summary()).append('\n');
         s.append("consumer lag after the faults: 0 records in every group; offsets between committed and end that are only "
                 + "aborted transactions and markers: ").append(markerGap).append('\n');
         s.append(String.format("faults for %d s, lag back to zero %d s after, whole run %d s; load average before %s, after %s%n",
-                chaos.toSeconds(), drain.toSeconds(), total.toSeconds(), loadBefore, loadAfter));
+                faults.duration.toSeconds(), drain.toSeconds(), total.toSeconds(), loadBefore, loadAfter));
         return s.toString();
+    }
+
+    /**
+     * The faults, drawn from one seeded random source: a kill every {@code gapMin}–{@code gapMax} of a service
+     * drawn from a shuffled bag of the five (so kills spread evenly), its restart after up to 1.5 s, and the
+     * broker restarted at evenly spaced kills, by SIGKILL and SIGTERM in turn. Every other learner is started
+     * freezing after its first snapshot write, and its kill waits for that point.
+     */
+    private final class Faults {
+
+        final Map<String, Integer> killed = new TreeMap<>();
+        final Map<String, Integer> exitedOnTheirOwn = new TreeMap<>();
+        int learnerBetweenWriteAndAnnounce;
+        int brokerRestarts;
+        Duration duration = Duration.ZERO;
+
+        private final Random random;
+        private final List<String> bag = new ArrayList<>();
+        private boolean learnerFreezes;
+
+        Faults(Random random) {
+            this.random = random;
+        }
+
+        void inflict(LoopProcesses loop) throws IOException, InterruptedException {
+            long t0 = System.nanoTime();
+            List<Integer> brokerAt = new ArrayList<>();
+            for (int r = 1; r <= CrashHarnessTest.this.brokerRestarts; r++) {
+                brokerAt.add(r * kills / (CrashHarnessTest.this.brokerRestarts + 1));
+            }
+            for (int k = 0; k < kills; k++) {
+                Thread.sleep(gapMin + (long) (random.nextDouble() * (gapMax - gapMin)));
+                restartWhatExited(loop);
+                if (brokerAt.contains(k)) {
+                    restartBroker(loop);
+                }
+                if (bag.isEmpty()) {
+                    bag.addAll(LoopFixture.SERVICES);
+                    Collections.shuffle(bag, random);
+                }
+                String victim = bag.remove(0);
+                System.out.printf("[crash] kill %d/%d: ", k + 1, kills);
+                kill(loop, victim);
+                Thread.sleep((long) (random.nextDouble() * 1500));
+                if (victim.equals("learner")) {
+                    learnerFreezes = !learnerFreezes;
+                    startLearner(loop);
+                } else {
+                    loop.startService(victim);
+                }
+            }
+            duration = Duration.ofNanos(System.nanoTime() - t0);
+        }
+
+        /** After the last fault: a learner left to freeze is killed at that point, and everything runs. */
+        void settle(LoopProcesses loop) throws IOException, InterruptedException {
+            if (learnerFreezes) {
+                kill(loop, "learner");
+                learnerFreezes = false;
+                startLearner(loop);
+            }
+            restartWhatExited(loop);
+        }
+
+        private void restartBroker(LoopProcesses loop) throws IOException, InterruptedException {
+            boolean sigkill = brokerRestarts % 2 == 0;
+            System.out.printf("[crash] restarting the broker (%s)%n", sigkill ? "SIGKILL" : "SIGTERM");
+            if (sigkill) {
+                loop.kill(LoopProcesses.BROKER);
+            } else {
+                loop.stop(LoopProcesses.BROKER, Duration.ofSeconds(60));
+            }
+            Thread.sleep((long) (random.nextDouble() * 3000));
+            loop.startBroker(Duration.ofMinutes(3));
+            brokerRestarts++;
+        }
+
+        private void kill(LoopProcesses loop, String victim) throws IOException, InterruptedException {
+            String how = "at a random moment";
+            if (victim.equals("learner") && learnerFreezes && awaitFrozen(loop, Duration.ofMinutes(2))) {
+                how = "between writing a snapshot and announcing it";
+                learnerBetweenWriteAndAnnounce++;
+            }
+            System.out.printf("SIGKILL %s %s%n", victim, how);
+            loop.kill(victim);
+            killed.merge(victim, 1, Integer::sum);
+        }
+
+        private void startLearner(LoopProcesses loop) throws IOException {
+            if (learnerFreezes) {
+                loop.startFreezingLearner();
+            } else {
+                loop.startService("learner");
+            }
+        }
+
+        /** A service that exited by itself (it should not) is restarted, as a supervisor would, and counted. */
+        private void restartWhatExited(LoopProcesses loop) throws IOException {
+            for (String service : LoopFixture.SERVICES) {
+                Integer code = loop.exitedOnItsOwn(service);
+                if (code != null) {
+                    System.out.printf("[crash] %s exited on its own (code %d); restarting it. Log tail:%n%s%n",
+                            service, code, loop.tail(service, 20));
+                    exitedOnTheirOwn.merge(service, 1, Integer::sum);
+                    if (service.equals("learner")) {
+                        startLearner(loop);
+                    } else {
+                        loop.startService(service);
+                    }
+                }
+            }
+        }
+
+        private boolean awaitFrozen(LoopProcesses loop, Duration timeout) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && loop.alive("learner")) {
+                if (loop.learnerFrozen()) {
+                    return true;
+                }
+                Thread.sleep(100);
+            }
+            return false;
+        }
     }
 }

@@ -99,14 +99,13 @@ final class LoopAudit {
         List<DeadLetter> deadLetters = read(topics.deadLetters(), "dead-letters");
 
         Map<String, List<Sample>> samplesByPrompt = prompts(acknowledged, prompts, samples);
-        Map<String, Sample> sampleById = scores(samples, scores);
+        scores(samples, scores);
         pairs(samplesByPrompt, scores, pairs);
-        int[] trained = new int[1];
-        Set<Long> verified = versions(announcements, pairs, trained);
-        uses(samples, evaluations, announcements, verified);
+        Lineage lineage = versions(announcements, pairs);
+        uses(samples, evaluations, announcements, lineage.verified());
         deadLetters.forEach(d -> wrong.add("dead letter from " + d.getService() + " on " + d.getSourceTopic()
                 + ": " + d.getErrorClass()));
-        return new Report(audited, lost, duplicated, wrong, verified.size(), trained[0]);
+        return new Report(audited, lost, duplicated, wrong, lineage.verified().size(), lineage.trained());
     }
 
     private <V> List<V> read(dev.odpo.kafka.Topic<String, V> topic, String name) {
@@ -147,7 +146,7 @@ final class LoopAudit {
     }
 
     /** Scores: exactly one per sample per scorer. */
-    private Map<String, Sample> scores(List<Sample> samples, List<Score> scores) {
+    private void scores(List<Sample> samples, List<Score> scores) {
         Map<String, Sample> byId = new HashMap<>();
         for (Sample s : samples) {
             if (byId.put(s.getSampleId(), s) != null) {
@@ -167,7 +166,6 @@ final class LoopAudit {
         }
         scores.stream().filter(s -> !byId.containsKey(s.getSampleId()))
                 .forEach(s -> wrong.add("score of unknown sample " + s.getSampleId()));
-        return byId;
     }
 
     /** Pairs: one per group whose best and worst differ (max-min selection, margin 0), none otherwise. */
@@ -201,13 +199,11 @@ final class LoopAudit {
         });
     }
 
-    /**
-     * Announced versions: each opens and verifies; their lineage lists every pair on the topic exactly once.
-     *
-     * @return the versions that verified
-     */
-    private Set<Long> versions(List<CheckpointAnnouncement> announcements, List<PreferencePair> pairs, int[] trainedCount)
-            throws IOException {
+    /** The announced versions that open and verify, and how many pair ids their lineage lists. */
+    private record Lineage(Set<Long> verified, int trained) {}
+
+    /** Announced versions: each opens and verifies; their lineage lists every pair on the topic exactly once. */
+    private Lineage versions(List<CheckpointAnnouncement> announcements, List<PreferencePair> pairs) throws IOException {
         Map<Long, Long> records = count(announcements.stream().filter(a -> a.getPolicyName().equals(policy)).toList(),
                 CheckpointAnnouncement::getVersion);
         records.forEach((v, n) -> {
@@ -235,7 +231,6 @@ final class LoopAudit {
             verified.add(a.getVersion());
             trained.addAll(LearnerSnapshot.trainedPairIds(s.dir()));
         }
-        trainedCount[0] = trained.size();
         Map<String, Long> times = count(trained, id -> id);
         times.forEach((id, n) -> {
             if (n > 1) {
@@ -246,7 +241,7 @@ final class LoopAudit {
                 .forEach(id -> lost.add("pair " + id + " not trained into any announced version"));
         Set<String> onTopic = pairs.stream().map(PreferencePair::getPairId).collect(Collectors.toSet());
         times.keySet().stream().filter(id -> !onTopic.contains(id)).forEach(id -> wrong.add("trained pair " + id + " is not on the topic"));
-        return verified;
+        return new Lineage(verified, trained.size());
     }
 
     /** Samples and reports name only verified versions; every announced version is evaluated once. */
