@@ -37,6 +37,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,7 +116,10 @@ public final class Learner implements Service {
             producer = new KafkaProducer<>(config.kafka().transactionalProducer(config.transactionalId(),
                     SERVICE + "-" + config.policyName()));
             // fence any earlier learner of this policy before reading what it announced
-            producer.initTransactions();
+            whileKafkaUnavailable("initializing transactions", () -> {
+                producer.initTransactions();
+                return null;
+            });
             List<CheckpointAnnouncement> announced = awaitAnnouncedVersions();
             if (announced.isEmpty()) {
                 return;
@@ -125,7 +129,8 @@ public final class Learner implements Service {
                     () -> Math.min(config.maxTokens(), policy.maxPositions()), config::tooStale);
             consumer = new KafkaConsumer<>(config.kafka().readCommittedConsumer(config.groupId(),
                     SERVICE + "-" + config.policyName(), Math.max(50, config.batchSize())));
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.pairs().name()).stream()
+            List<TopicPartition> partitions = whileKafkaUnavailable("looking up " + topics.pairs().name(),
+                    () -> consumer.partitionsFor(topics.pairs().name())).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);
             log.info("learner: training {} from v{} on {} ({} partitions) with {} (beta {}), reference {}, {} mode",
@@ -528,6 +533,11 @@ public final class Learner implements Service {
                         topics.checkpoints().name(), e.getMessage());
                 pause(ANNOUNCEMENT_WAIT);
                 continue;
+            } catch (RetriableException e) {
+                log.warn("learner: Kafka did not answer while reading {} ({}); will retry",
+                        topics.checkpoints().name(), e.getMessage());
+                pause(ANNOUNCEMENT_WAIT);
+                continue;
             }
             if (!a.isEmpty()) {
                 return a;
@@ -541,6 +551,24 @@ public final class Learner implements Service {
             pause(ANNOUNCEMENT_WAIT);
         }
         return List.of();
+    }
+
+    /**
+     * Runs a start-up step, again while Kafka does not answer (a broker restarting): each step is safe to
+     * repeat, and a learner started during a broker restart goes on once the broker is back.
+     */
+    private <T> T whileKafkaUnavailable(String what, java.util.function.Supplier<T> step) {
+        while (true) {
+            try {
+                return step.get();
+            } catch (RetriableException e) {
+                if (!running) {
+                    throw e;
+                }
+                log.warn("learner: Kafka did not answer while {} ({}); will retry", what, e.getMessage());
+                pause(ANNOUNCEMENT_WAIT);
+            }
+        }
     }
 
     private void pause(Duration d) {

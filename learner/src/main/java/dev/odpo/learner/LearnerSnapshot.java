@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * Every file is listed with its sha256 in the manifest the store writes, so the optimizer state and the
  * lineage are verified with the weights.
  */
-final class LearnerSnapshot {
+public final class LearnerSnapshot {
 
     static final String OPTIMIZER_DIR = Snapshot.OPTIMIZER_DIR;
     static final String LEARNER_DIR = Snapshot.TRAINER_DIR;
@@ -125,8 +125,8 @@ final class LearnerSnapshot {
         return Optional.of(new State(s.path("pairs_trained").asLong(), recent));
     }
 
-    /** The pair ids a snapshot lists as trained since its parent. */
-    static List<String> trainedPairIds(Path dir) throws IOException {
+    /** The pair ids a snapshot lists as trained since its parent (an audit of exactly-once training reads them). */
+    public static List<String> trainedPairIds(Path dir) throws IOException {
         Path f = dir.resolve(LEARNER_DIR).resolve(TRAINED_PAIRS);
         if (!Files.isRegularFile(f)) {
             return List.of();

@@ -15,7 +15,7 @@ import java.util.Map;
  * The learner as its own process for crash tests: it reports each update and announcement to a progress file
  * and, at the point named on its command line, stops dead (the test then kills it with SIGKILL):
  * {@code update:N} right after update N, {@code written:V} after snapshot V is written and before it is
- * announced, {@code none} never.
+ * announced, {@code written:first} after the first snapshot this run writes, {@code none} never.
  *
  * <p>Usage: {@code CrashingLearner <properties file> <point> <progress file>}
  */
@@ -40,7 +40,7 @@ public final class CrashingLearner {
             @Override
             public void snapshotWritten(Snapshot snapshot, LlamaModel policy) {
                 report(progress, "written v" + snapshot.version());
-                if (point.equals("written:" + snapshot.version())) {
+                if (point.equals("written:" + snapshot.version()) || point.equals("written:first")) {
                     freeze(progress, "frozen after writing v" + snapshot.version());
                 }
             }

@@ -110,6 +110,22 @@ final class LoopFixture implements AutoCloseable {
         files.put(service, file);
     }
 
+    /** The settings file of {@code service}, as {@code odpo run <service> --config FILE} reads it. */
+    Path settings(String service) {
+        return files.get(service);
+    }
+
+    /** Sets (or replaces) settings of {@code service} in its file. */
+    void override(String service, Map<String, String> settings) throws IOException {
+        Map<String, String> all = new TreeMap<>();
+        for (String line : Files.readAllLines(files.get(service), StandardCharsets.UTF_8)) {
+            int eq = line.indexOf('=');
+            all.put(line.substring(0, eq), line.substring(eq + 1).replace("\\\\", "\\"));
+        }
+        all.putAll(settings);
+        write(service, all);
+    }
+
     /** Starts a service (again) from its settings file. */
     void start(String service) {
         switch (service) {
