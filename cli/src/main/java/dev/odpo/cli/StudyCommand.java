@@ -58,7 +58,7 @@ public final class StudyCommand implements Callable<Integer> {
             description = "Labeled pairs per run, the same for every arm (default: ${DEFAULT-VALUE}).")
     int pairs;
 
-    @Option(names = "--eval-points", defaultValue = "2", paramLabel = "K",
+    @Option(names = "--eval-points", defaultValue = "4", paramLabel = "K",
             description = "Evaluations per run, after each K-th of the pairs; the last is the result (default: ${DEFAULT-VALUE}).")
     int evalPoints;
 
@@ -96,6 +96,13 @@ public final class StudyCommand implements Callable<Integer> {
         }
         StudyResults results = new StudyResults(out);
         if (!reportOnly) {
+            // runs of one study are comparable only at one pair budget
+            for (var r : results.read()) {
+                if (r.pairs() != 0 && r.pairs() != pairs) {
+                    throw new IllegalArgumentException(results.file() + " holds runs of " + r.pairs()
+                            + " pairs; continue with --pairs " + r.pairs() + " or use another --out");
+                }
+            }
             Path policy = pi0 != null ? pi0 : WarmStart.cacheDir(dataDir, WarmStart.Spec.standard());
             Path rm = rewardModel != null ? rewardModel : TaskRewardModel.proxyDir(policy, TaskRewardModel.ProxySpec.standard());
             StudyRun runner = new StudyRun(policy, rm, pairs, evalPoints, evalPrompts, beta);
