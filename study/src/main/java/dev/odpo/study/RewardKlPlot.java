@@ -17,6 +17,8 @@ public final class RewardKlPlot {
     /** One run's path: (KL, gold reward) after each evaluation, π0 first. */
     public record Trajectory(String arm, long seed, List<double[]> points) {}
 
+    private static final String KL_LABEL = "KL(π_θ ‖ π0), nats per response";
+    private static final String GOLD_LABEL = "gold reward (T = 1)";
     private static final int W = 760;
     private static final int H = 500;
     private static final int LEFT = 70;
@@ -37,13 +39,18 @@ public final class RewardKlPlot {
 
     /** One point per arm, 95 % bars in both directions, labelled. */
     public static String arms(String title, List<ArmPoint> points, List<String> order) {
+        return arms(title, KL_LABEL, GOLD_LABEL, points, order);
+    }
+
+    /** {@link #arms} with other axis labels (e.g. differences to a baseline). */
+    public static String arms(String title, String xLabel, String yLabel, List<ArmPoint> points, List<String> order) {
         List<double[]> extent = new ArrayList<>();
         for (ArmPoint p : points) {
             extent.add(new double[] {p.kl().low(), p.gold().low()});
             extent.add(new double[] {p.kl().high(), p.gold().high()});
         }
         Axes ax = Axes.of(extent);
-        StringBuilder s = ax.open(title);
+        StringBuilder s = ax.open(title, xLabel, yLabel);
         int row = 0;
         for (ArmPoint p : points) {
             String c = color(order.indexOf(p.arm()));
@@ -62,7 +69,7 @@ public final class RewardKlPlot {
         List<double[]> extent = new ArrayList<>();
         runs.forEach(r -> extent.addAll(r.points()));
         Axes ax = Axes.of(extent);
-        StringBuilder s = ax.open(title);
+        StringBuilder s = ax.open(title, KL_LABEL, GOLD_LABEL);
         List<String> seen = new ArrayList<>();
         for (Trajectory r : runs) {
             String c = color(order.indexOf(r.arm()));
@@ -137,7 +144,7 @@ public final class RewardKlPlot {
             return H - BOTTOM - (v - y0) / (y1 - y0) * (H - TOP - BOTTOM);
         }
 
-        StringBuilder open(String title) {
+        StringBuilder open(String title, String xLabel, String yLabel) {
             StringBuilder s = new StringBuilder();
             s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                     + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", W, H, W, H));
@@ -157,10 +164,10 @@ public final class RewardKlPlot {
             }
             s.append(line(x(x0), y(y0), x(x1), y(y0), "#333333", 1));
             s.append(line(x(x0), y(y0), x(x0), y(y1), "#333333", 1));
-            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">KL(π_θ ‖ π0), nats per "
-                    + "response</text>%n", (x(x0) + x(x1)) / 2, H - 14));
+            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                    (x(x0) + x(x1)) / 2, H - 14, escape(xLabel)));
             s.append(String.format(Locale.ROOT, "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
-                    + "%.1f)\">gold reward (T = 1)</text>%n", (y(y0) + y(y1)) / 2, (y(y0) + y(y1)) / 2));
+                    + "%.1f)\">%s</text>%n", (y(y0) + y(y1)) / 2, (y(y0) + y(y1)) / 2, escape(yLabel)));
             return s;
         }
 

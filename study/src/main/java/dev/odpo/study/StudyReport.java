@@ -23,6 +23,7 @@ public final class StudyReport {
     public static final String MARKDOWN = "study.md";
     public static final String POINTS_SVG = "reward-kl.svg";
     public static final String TRAJECTORIES_SVG = "reward-kl-trajectories.svg";
+    public static final String PAIRED_SVG = "reward-kl-vs-online.svg";
     /** The arm the others are compared with, seed by seed. */
     public static final String BASELINE = "online";
 
@@ -55,6 +56,9 @@ public final class StudyReport {
                 + "(mean, 95 % CI over seeds)", armPoints(byArm), arms), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(TRAJECTORIES_SVG), RewardKlPlot.trajectories("Each run's path from π0 over "
                 + "the pairs it trained on", trajectories(runs, byArm), arms), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(PAIRED_SVG), RewardKlPlot.arms("Each arm minus " + BASELINE + " on the same seed "
+                + "(mean, 95 % CI)", "Δ KL to π0 (arm − " + BASELINE + ")", "Δ gold reward (arm − " + BASELINE + ")",
+                pairedPoints(byArm), arms), StandardCharsets.UTF_8);
         Path md = dir.resolve(MARKDOWN);
         Files.writeString(md, markdown(byArm, beta), StandardCharsets.UTF_8);
         return md;
@@ -144,6 +148,7 @@ public final class StudyReport {
             s.append("\nArms missing seeds: ").append(String.join(", ", short_)).append(".\n");
         }
         s.append("\n![Gold reward against KL to π0, one point per arm](").append(POINTS_SVG).append(")\n\n");
+        s.append("![Differences to ").append(BASELINE).append(", paired by seed](").append(PAIRED_SVG).append(")\n\n");
         s.append("![Each run's path in gold reward and KL to π0](").append(TRAJECTORIES_SVG).append(")\n");
         return s.toString();
     }
@@ -156,6 +161,24 @@ public final class StudyReport {
 
     static Interval interval(List<RunResult> runs, ToDoubleFunction<RunResult.Point> f) {
         return Interval.of(runs.stream().mapToDouble(r -> f.applyAsDouble(r.last())).toArray());
+    }
+
+    /** Per arm: the differences to the baseline on the seeds both ran, as intervals (KL, gold). */
+    private static List<RewardKlPlot.ArmPoint> pairedPoints(Map<String, List<RunResult>> byArm) {
+        List<RunResult> base = byArm.getOrDefault(BASELINE, List.of());
+        List<RewardKlPlot.ArmPoint> out = new ArrayList<>();
+        byArm.forEach((arm, runs) -> {
+            List<double[]> d = new ArrayList<>();
+            for (RunResult r : runs) {
+                base.stream().filter(b -> b.seed() == r.seed()).findFirst()
+                        .ifPresent(b -> d.add(difference(r.last(), b.last())));
+            }
+            if (!arm.equals(BASELINE) && !d.isEmpty()) {
+                out.add(new RewardKlPlot.ArmPoint(arm, Interval.of(d.stream().mapToDouble(x -> x[2]).toArray()),
+                        Interval.of(d.stream().mapToDouble(x -> x[0]).toArray())));
+            }
+        });
+        return out;
     }
 
     private static List<RewardKlPlot.ArmPoint> armPoints(Map<String, List<RunResult>> byArm) {

@@ -70,7 +70,10 @@ class StudyReportTest {
         assertThat(points.getElementsByTagName("circle").getLength()).isEqualTo(3);   // one per arm
         Document paths = parse(dir.resolve(StudyReport.TRAJECTORIES_SVG));
         assertThat(paths.getElementsByTagName("polyline").getLength()).isEqualTo(3);  // one per training run
-        assertThat(Files.readString(md)).contains(StudyReport.POINTS_SVG, StudyReport.TRAJECTORIES_SVG);
+        Document paired = parse(dir.resolve(StudyReport.PAIRED_SVG));
+        assertThat(paired.getElementsByTagName("circle").getLength()).isEqualTo(2);   // pi0 and ipo against online
+        assertThat(Files.readString(md)).contains(StudyReport.POINTS_SVG, StudyReport.TRAJECTORIES_SVG,
+                StudyReport.PAIRED_SVG);
     }
 
     @Test
