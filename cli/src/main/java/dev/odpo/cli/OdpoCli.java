@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
                 CheckpointsCommand.class,
                 SftCommand.class,
                 TrainRewardModelCommand.class,
+                StudyCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class OdpoCli implements Runnable {

@@ -14,13 +14,14 @@ class CommandLineHelpTest {
     void everyCommandHasHelp() {
         for (String[] cmd : new String[][] {{"--help"}, {"broker", "--help"}, {"run", "--help"}, {"topics", "--help"},
                 {"topics", "create", "--help"}, {"topics", "describe", "--help"}, {"prompts", "--help"}, {"tail", "--help"},
-                {"feedback", "--help"}, {"generate", "--help"}, {"sft", "--help"}, {"train-reward-model", "--help"}}) {
+                {"feedback", "--help"}, {"generate", "--help"}, {"sft", "--help"}, {"train-reward-model", "--help"},
+                {"study", "--help"}}) {
             CliRoundTripTest.Result r = CliRoundTripTest.odpo(cmd);
             assertThat(r.code()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).as(String.join(" ", cmd)).contains("Usage: odpo");
         }
         assertThat(CliRoundTripTest.odpo("--help").out()).contains("broker", "run", "topics", "prompts", "tail",
-                "feedback", "generate", "sft", "train-reward-model");
+                "feedback", "generate", "sft", "train-reward-model", "study");
     }
 
     @Test

@@ -13,10 +13,10 @@ import java.util.Random;
  * one batched KV-cache decode, so a batch costs at most three decodes whatever its size. Every response's
  * log-probability is under π_θ at temperature 1, whichever distribution drew it.
  */
-final class GroupSampler {
+public final class GroupSampler {
 
     /** One drawn response of a group. */
-    record Response(Draw draw, Generation generation) {
+    public record Response(Draw draw, Generation generation) {
     }
 
     private static final List<SamplerKind> DECODE_ORDER =
@@ -31,7 +31,7 @@ final class GroupSampler {
      * @param prompts token ids of each prompt, rendered for {@code serving}'s policy
      * @param rng     the batch's random source: first the draw plan, then each decode in a fixed order
      */
-    static List<List<Response>> sample(ServingPolicy serving, SamplingPlan plan, List<int[]> prompts, Random rng) {
+    public static List<List<Response>> sample(ServingPolicy serving, SamplingPlan plan, List<int[]> prompts, Random rng) {
         int n = plan.n();
         List<List<Draw>> draws = new ArrayList<>(prompts.size());
         for (int p = 0; p < prompts.size(); p++) {

@@ -89,11 +89,15 @@ public final class TaskRewardModel {
      * built on first use (pairs in {@code pairs.jsonl} inside it), reused afterwards while it verifies against
      * its {@code manifest.json}. Appears atomically.
      */
+    /** Where the proxy reward model of {@code spec} for a cached π0 lives: next to π0's directory. */
+    public static Path proxyDir(Path pi0Dir, ProxySpec spec) {
+        return pi0Dir.resolveSibling(pi0Dir.getFileName() + "-proxy-rm-" + spec.prompts() + "x"
+                + spec.samplesPerPrompt() + "-s" + spec.options().seed());
+    }
+
     public static Path ensureProxy(Path pi0Dir, ProxySpec spec, StepListener sampling, StepListener training)
             throws IOException {
-        Path dir = pi0Dir.resolveSibling(pi0Dir.getFileName() + "-proxy-rm-" + spec.prompts() + "x"
-                + spec.samplesPerPrompt() + "-s" + spec.options().seed());
-        return ModelCache.ensure(dir, "proxy-rm", tmp -> {
+        return ModelCache.ensure(proxyDir(pi0Dir, spec), "proxy-rm", tmp -> {
             RewardModelTrainer.Result r = buildProxy(pi0Dir, new TaskSuite(TaskSuite.DEFAULT_SEED), spec.prompts(),
                     spec.samplesPerPrompt(), spec.options(), tmp.resolve("pairs.jsonl"), tmp, sampling, training);
             log.info("proxy reward model: held-out pairwise accuracy {} on {} pairs",
