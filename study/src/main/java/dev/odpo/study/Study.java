@@ -7,7 +7,7 @@ import java.util.function.Consumer;
 /**
  * The study's matrix: every arm with every seed, arm by arm (so the first arms get all their seeds first),
  * each run independent and appended to the results file as it ends. Runs already in the file are skipped,
- * so a study continues across sessions.
+ * so a stopped study continues where it stopped.
  */
 public final class Study {
 
