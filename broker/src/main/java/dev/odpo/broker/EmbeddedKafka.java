@@ -404,6 +404,33 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code n} distinct ports free on the loopback address at this moment (all held open together while
+     * chosen), for a broker that must restart on the same fixed ports.
+     */
+    public static int[] freeLoopbackPorts(int n) {
+        int[] ports = new int[n];
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName(LOOPBACK));
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find " + n + " free ports on " + LOOPBACK + ": " + e.getMessage(), e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // the port was only being reserved
+                }
+            }
+        }
+    }
+
     private static int freePort(String host, String what) {
         try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName(host))) {
             return s.getLocalPort();

@@ -55,13 +55,9 @@ class EmbeddedKafkaTest {
 
     @Test
     void aBrokerCanRestartAtOnceOnTheSameFixedPorts() throws Exception {
-        int port;
-        int controllerPort;
-        try (ServerSocket a = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-             ServerSocket b = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-            port = a.getLocalPort();
-            controllerPort = b.getLocalPort();
-        }
+        int[] ports = EmbeddedKafka.freeLoopbackPorts(2);
+        int port = ports[0];
+        int controllerPort = ports[1];
         for (String value : List.of("first", "second")) {
             try (EmbeddedKafka kafka = EmbeddedKafka.builder().port(port).controllerPort(controllerPort).dataDir(dataDir).build()) {
                 kafka.start();

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.odpo.broker.EmbeddedKafka;
 import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.kafka.config.ConfigValues;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,13 +26,9 @@ class LearnerBrokerOutageTest {
 
     @Test
     void aLearnerStartedWhileTheBrokerIsDownGoesOnOnceTheBrokerIsBack() throws Exception {
-        int port;
-        int controllerPort;
-        try (ServerSocket a = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-             ServerSocket b = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-            port = a.getLocalPort();
-            controllerPort = b.getLocalPort();
-        }
+        int[] ports = EmbeddedKafka.freeLoopbackPorts(2);
+        int port = ports[0];
+        int controllerPort = ports[1];
         EmbeddedKafka.Builder broker = EmbeddedKafka.builder().port(port).controllerPort(controllerPort)
                 .dataDir(tmp.resolve("kafka"));
         String bootstrap = "127.0.0.1:" + port;

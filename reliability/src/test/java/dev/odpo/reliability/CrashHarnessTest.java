@@ -2,12 +2,12 @@ package dev.odpo.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.odpo.broker.EmbeddedKafka;
 import dev.odpo.events.CheckpointAnnouncement;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.policy.Announcements;
 import dev.odpo.policy.LocalCheckpointStore;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +54,7 @@ class CrashHarnessTest {
         String loadBefore = loadAverage();
         Path dir = Path.of("target", "crash-harness",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))).toAbsolutePath();
-        int[] ports = freePorts(3);
+        int[] ports = EmbeddedKafka.freeLoopbackPorts(3);
         String bootstrap = "127.0.0.1:" + ports[0];
         String registry = "http://127.0.0.1:" + ports[2];
         List<String> brokerArgs = List.of("--host", "127.0.0.1", "--port", "" + ports[0], "--controller-port", "" + ports[1],
@@ -148,23 +148,6 @@ class CrashHarnessTest {
         }
         throw new AssertionError("the loop did not announce v" + version + " within " + timeout + "; learner log:\n"
                 + loop.tail("learner", 40));
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        int[] ports = new int[n];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-        return ports;
     }
 
     private static String loadAverage() {
