@@ -4,6 +4,7 @@ import dev.odpo.cli.monitor.LiveMonitor;
 import dev.odpo.cli.monitor.LoopObserver;
 import dev.odpo.cli.monitor.LoopState;
 import dev.odpo.cli.monitor.TerminalView;
+import dev.odpo.generator.Generator;
 import dev.odpo.kafka.TopicAdmin;
 import dev.odpo.kafka.config.KafkaSettings;
 import dev.odpo.policy.AtomicDirectory;
@@ -16,6 +17,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -118,6 +120,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + "not below the live version's by more than 0.02 (default: ${DEFAULT-VALUE}).")
     String rolloutGate;
 
+    @Option(names = "--generators", defaultValue = "1", paramLabel = "N",
+            description = "Generator instances, one consumer group sharing the prompts topic's partitions (1 to "
+                    + PROMPT_PARTITIONS + "; default: ${DEFAULT-VALUE}).")
+    int generators;
+
     @Option(names = "--web", description = "Also show the loop live in a browser (the page of odpo monitor --web), on "
             + "127.0.0.1:--web-port.")
     boolean web;
@@ -127,6 +134,10 @@ public final class DemoCommand implements Callable<Integer> {
     int webPort;
 
     static final String GENERATOR_GROUP = "odpo-demo-generator";
+    /** Partitions of every topic of the demo's broker: at most this many generators share the prompts. */
+    static final int PROMPT_PARTITIONS = 3;
+    /** Prompts published and not yet sampled, per generator: two batches. */
+    static final int PROMPTS_IN_FLIGHT = 16;
     /** Held-out prompts, and samples of each, in the final paired comparison with v0. */
     static final int COMPARISON_PROMPTS = 256;
     static final int COMPARISON_SEEDS = 4;
@@ -169,7 +180,7 @@ public final class DemoCommand implements Callable<Integer> {
         broker.registryPort = 0;
         broker.dataDir = demoDir;
         broker.topicPrefix = "odpo.";
-        broker.partitions = 3;
+        broker.partitions = PROMPT_PARTITIONS;
         try (BrokerCommand.Running stack = broker.start()) {
             KafkaSettings kafka = KafkaSettings.local(stack.kafka().bootstrapServers(), stack.registry().url());
             try (TopicAdmin admin = TopicAdmin.create(kafka)) {
@@ -204,6 +215,8 @@ public final class DemoCommand implements Callable<Integer> {
                 + demoDir.resolve("config") + ")");
         out.flush();
         long start = System.nanoTime();
+        long loopStartMillis = System.currentTimeMillis();
+        List<LoopEfficiency.GeneratorFigures> generatorFigures = new ArrayList<>();
         long deadline = start + (long) (minutes * 60e9);
         out.printf("      watch it live from another terminal: ./odpo monitor --bootstrap-servers %s --registry-url %s "
                 + "--policy %s%n", kafka.bootstrapServers(), kafka.registryUrl(), policy);
@@ -218,9 +231,13 @@ public final class DemoCommand implements Callable<Integer> {
             services.startLearner(files.get("learner"));
             services.startPairBuilder(files.get("pair-builder"));
             services.startScorer(files.get("scorer"));
-            services.startGenerator(files.get("generator"));
+            List<Generator> started = new ArrayList<>();
+            for (int i = 0; i < generators; i++) {
+                started.add(services.startGenerator(generatorFile(i), files.get(generatorFile(i))));
+            }
             long alreadyPublished = promptsPublished(kafka);
-            try (PromptFeeder feeder = new PromptFeeder(kafka, GENERATOR_GROUP, 16, seed, alreadyPublished)) {
+            try (PromptFeeder feeder = new PromptFeeder(kafka, GENERATOR_GROUP, PROMPTS_IN_FLIGHT * generators, seed,
+                    alreadyPublished)) {
                 Thread feederThread = new Thread(feeder, "demo-prompts");
                 feederThread.setDaemon(true);
                 feederThread.start();
@@ -255,9 +272,14 @@ public final class DemoCommand implements Callable<Integer> {
                     }
                 }
             }
+            for (int i = 0; i < started.size(); i++) {
+                generatorFigures.add(LoopEfficiency.GeneratorFigures.of("demo-generator-" + i, started.get(i)));
+            }
             out.println("stopping the services ...");
             out.flush();
         }
+        LoopEfficiency efficiency = LoopEfficiency.of(LoopEfficiency.readLearnerMetrics(kafka, policy, loopStartMillis),
+                generatorFigures);
         try (LoopObserver watch = new LoopObserver(kafka, policy)) {
             LoopState state = watch.observe();
             long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
@@ -283,8 +305,11 @@ public final class DemoCommand implements Callable<Integer> {
                 out.printf("gold reward, v%d minus v%d: %s -> %s%n", last, first, improvement,
                         improvement.beyondNoise() ? "better beyond noise" : "not distinguishable from noise");
             }
+            out.println();
+            out.println("Where the time went (this run):");
+            efficiency.lines().forEach(out::println);
             Path summary = demoDir.resolve("summary.json");
-            DemoSummary.write(summary, kafka, policy, rows, improvement);
+            DemoSummary.write(summary, kafka, policy, rows, improvement, efficiency);
             out.println("report: " + reports.resolve(policy).resolve("index.html"));
             out.println("summary: " + summary);
         }
@@ -311,7 +336,6 @@ public final class DemoCommand implements Callable<Integer> {
 
         Map<String, String> g = new HashMap<>(common);
         g.put("generator.group.id", GENERATOR_GROUP);
-        g.put("generator.id", "demo-generator-0");
         g.put("generator.policy", policy);
         g.put("generator.sampler", sampler);
         g.put("generator.pilaf.beta", Double.toString(beta));
@@ -322,7 +346,10 @@ public final class DemoCommand implements Callable<Integer> {
         g.put("generator.seed", Long.toString(seed));
         g.put("generator.progress.interval", "60s");
         g.put("rollout.gate", rolloutGate);
-        files.put("generator", DemoServices.writeSettings(dir, "generator", g));
+        for (int i = 0; i < generators; i++) {
+            g.put("generator.id", "demo-generator-" + i);
+            files.put(generatorFile(i), DemoServices.writeSettings(dir, generatorFile(i), g));
+        }
 
         Map<String, String> s = new HashMap<>(common);
         s.remove("checkpoint.dir");
@@ -373,6 +400,11 @@ public final class DemoCommand implements Callable<Integer> {
         return files;
     }
 
+    /** The settings file (and service name) of generator instance {@code i}: generator, generator-1, ... */
+    private static String generatorFile(int i) {
+        return i == 0 ? "generator" : "generator-" + i;
+    }
+
     private Path ensurePi0() throws java.io.IOException {
         WarmStart.Spec s = WarmStart.Spec.standard();
         if (WarmStart.isCached(dataDir, s)) {
@@ -396,6 +428,10 @@ public final class DemoCommand implements Callable<Integer> {
     private String badInput() {
         if (versions < 1) {
             return "--versions must be >= 1, got " + versions;
+        }
+        if (generators < 1 || generators > PROMPT_PARTITIONS) {
+            return "--generators must be 1 to " + PROMPT_PARTITIONS + " (the prompts topic's partitions), got "
+                    + generators;
         }
         if (!(minutes > 0)) {
             return "--minutes must be > 0, got " + minutes;

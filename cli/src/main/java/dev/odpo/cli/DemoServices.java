@@ -70,8 +70,8 @@ final class DemoServices implements AutoCloseable {
         return service;
     }
 
-    void startGenerator(Path file) {
-        start("generator", GeneratorConfig.SETTINGS, file, v -> Generator.create(GeneratorConfig.from(v)));
+    Generator startGenerator(String name, Path file) {
+        return start(name, GeneratorConfig.SETTINGS, file, v -> Generator.create(GeneratorConfig.from(v)));
     }
 
     void startScorer(Path file) {

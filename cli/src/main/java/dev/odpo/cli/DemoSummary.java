@@ -28,8 +28,8 @@ final class DemoSummary {
     private DemoSummary() {
     }
 
-    static void write(Path file, KafkaSettings kafka, String policy, List<LoopState.Evaluation> rows, Improvement improvement)
-            throws IOException {
+    static void write(Path file, KafkaSettings kafka, String policy, List<LoopState.Evaluation> rows, Improvement improvement,
+                      LoopEfficiency efficiency) throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = json.createObjectNode();
         root.put("policy", policy);
@@ -65,7 +65,27 @@ final class DemoSummary {
             i.put("comparisons", improvement.comparisons());
             i.put("beyond_noise", improvement.beyondNoise());
         }
+        writeEfficiency(root.putObject("efficiency"), efficiency);
         json.writeValue(file.toFile(), root);
+    }
+
+    private static void writeEfficiency(ObjectNode o, LoopEfficiency e) {
+        o.put("learner_seconds", e.learnerSeconds());
+        o.put("pairs_trained", e.pairsTrained());
+        o.put("pairs_per_minute", e.pairsPerMinute());
+        o.put("learner_idle_share", e.learnerIdleShare());
+        ObjectNode lag = o.putObject("policy_lag_pairs");
+        e.lag().forEach((v, n) -> lag.put(Long.toString(v), n));
+        o.put("policy_lag_mean", e.meanLag());
+        o.put("skipped_stale", e.skippedStale());
+        ArrayNode generators = o.putArray("generators");
+        for (LoopEfficiency.GeneratorFigures g : e.generators()) {
+            generators.addObject().put("id", g.id()).put("seconds", g.seconds()).put("samples", g.samples())
+                    .put("tokens", g.tokens()).put("decoding_seconds", g.decoding()).put("waiting_seconds", g.waiting())
+                    .put("adoptions", g.adoptions().size());
+        }
+        o.put("median_ready_seconds", e.medianReadySeconds());
+        o.put("median_first_sample_seconds", e.medianFirstSampleSeconds());
     }
 
     private static long count(KafkaConsumer<byte[], byte[]> consumer, String topic) {

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +43,20 @@ class DemoEndToEndTest {
         List<Long> evaluated = new ArrayList<>();
         summary.path("evaluations").forEach(e -> evaluated.add(e.path("version").asLong()));
         assertThat(evaluated).contains(0L).hasSizeGreaterThanOrEqualTo(3);
+        // where the time went: every pair trained has a policy lag within the learner's bound (2 versions)
+        JsonNode efficiency = summary.path("efficiency");
+        long trained = efficiency.path("pairs_trained").asLong();
+        assertThat(trained).isPositive();
+        Map<Long, Long> lag = new TreeMap<>();
+        efficiency.path("policy_lag_pairs").fields()
+                .forEachRemaining(f -> lag.put(Long.parseLong(f.getKey()), f.getValue().asLong()));
+        assertThat(lag.keySet()).allMatch(v -> v >= 0 && v <= 2);
+        assertThat(lag.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(trained);
+        assertThat(efficiency.path("learner_idle_share").asDouble()).isBetween(0.0, 1.0);
+        JsonNode generator = efficiency.path("generators").get(0);
+        assertThat(generator.path("samples").asLong()).isPositive();
+        assertThat(generator.path("waiting_seconds").asDouble()).isLessThan(generator.path("seconds").asDouble());
+        assertThat(generator.path("adoptions").asInt()).isPositive();
         // better than π0 beyond noise
         JsonNode improvement = summary.path("improvement");
         assertThat(improvement.path("beyond_noise").asBoolean())

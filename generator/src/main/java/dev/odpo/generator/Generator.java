@@ -76,8 +76,8 @@ public final class Generator implements Service {
                         config.groupId(), config.generatorId(), config.batchSize(),
                         (key, prompt) -> problems(key, prompt, config.maxPromptChars()), this::handle)
                 .beforeEachBatch(this::adoptNewer);
-        this.progress = new ProgressLog(stats, config.kafka(), config.groupId(), config.kafka().topics().prompts().name(),
-                config.progressInterval());
+        this.progress = new ProgressLog(stats, loop::pollNanos, config.kafka(), config.groupId(),
+                config.kafka().topics().prompts().name(), config.progressInterval());
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs the generator's progress every interval, from its own thread so that it never slows a decode:
  * prompts/s, samples/s and generated tokens/s over the interval, the share of it spent decoding (a batch's
- * decode counts in the interval it ends in, so the share is capped at 100 %), the version served, the last
+ * decode counts in the interval it ends in, so the share is capped at 100 %) and waiting for prompts (its
+ * consumer's time in poll: the generator's idle share), the version served, the last
  * adoption, and the consumer group's lag on the prompts topic (end offsets minus committed offsets, asked
  * of the broker). An idle generator with no lag logs nothing.
  */
@@ -28,6 +30,7 @@ final class ProgressLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProgressLog.class);
 
     private final GeneratorStats stats;
+    private final LongSupplier waitingNanos;
     private final KafkaSettings kafka;
     private final String groupId;
     private final String topic;
@@ -36,10 +39,13 @@ final class ProgressLog implements AutoCloseable {
     private Admin admin;
     private GeneratorStats.Snapshot last;
     private long lastAt;
+    private long lastWaiting;
     private int lastAdoptions;
 
-    ProgressLog(GeneratorStats stats, KafkaSettings kafka, String groupId, String topic, Duration interval) {
+    ProgressLog(GeneratorStats stats, LongSupplier waitingNanos, KafkaSettings kafka, String groupId, String topic,
+                Duration interval) {
         this.stats = stats;
+        this.waitingNanos = waitingNanos;
         this.kafka = kafka;
         this.groupId = groupId;
         this.topic = topic;
@@ -54,6 +60,7 @@ final class ProgressLog implements AutoCloseable {
     void start() {
         last = stats.snapshot();
         lastAt = System.nanoTime();
+        lastWaiting = waitingNanos.getAsLong();
         timer.scheduleAtFixedRate(this::report, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -61,21 +68,24 @@ final class ProgressLog implements AutoCloseable {
         try {
             GeneratorStats.Snapshot now = stats.snapshot();
             long at = System.nanoTime();
+            long waiting = waitingNanos.getAsLong();
             double seconds = (at - lastAt) / 1e9;
             Long lag = lag();
             long prompts = now.prompts() - last.prompts();
             List<GeneratorStats.Adoption> adoptions = stats.adoptions();
             if (prompts > 0 || (lag != null && lag > 0)) {
-                log.info("generator: {} prompts/s, {} samples/s, {} tokens/s over the last {} s (decoding {}% of it); "
-                                + "serving v{}; lag {} prompts{}",
+                log.info("generator: {} prompts/s, {} samples/s, {} tokens/s over the last {} s (decoding {}% of it, "
+                                + "waiting for prompts {}%); serving v{}; lag {} prompts{}",
                         rate(prompts, seconds), rate(now.samples() - last.samples(), seconds),
                         rate(now.tokens() - last.tokens(), seconds), Math.round(seconds),
-                        Math.min(100, Math.round(100.0 * (now.decodeNanos() - last.decodeNanos()) / (at - lastAt))), now.version(),
+                        Math.min(100, Math.round(100.0 * (now.decodeNanos() - last.decodeNanos()) / (at - lastAt))),
+                        Math.min(100, Math.round(100.0 * (waiting - lastWaiting) / (at - lastAt))), now.version(),
                         lag == null ? "unknown" : lag, adoptionNote(adoptions));
             }
             lastAdoptions = adoptions.size();
             last = now;
             lastAt = at;
+            lastWaiting = waiting;
         } catch (RuntimeException e) {
             log.warn("generator: progress report failed: {}", e.toString());
         }

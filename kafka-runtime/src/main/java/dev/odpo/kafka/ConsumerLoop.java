@@ -71,6 +71,8 @@ public final class ConsumerLoop<K, V> implements Service {
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong pollNanos = new AtomicLong();
+    private volatile long startedNanos;
     private final List<AutoCloseable> closeWithLoop = new CopyOnWriteArrayList<>();
     private long lastProgressLog = System.nanoTime();
     private Duration retryBackoff = Duration.ZERO;
@@ -145,8 +147,11 @@ public final class ConsumerLoop<K, V> implements Service {
         try {
             delivery.start();
             consumer.subscribe(List.of(topic.name()), new LoggingRebalanceListener());
+            startedNanos = System.nanoTime();
             while (running) {
+                long t0 = System.nanoTime();
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(pollTimeout);
+                pollNanos.addAndGet(System.nanoTime() - t0);
                 if (!polled.isEmpty()) {
                     beforeEachBatch.run();
                     if (processBatch(polled)) {
@@ -414,6 +419,20 @@ public final class ConsumerLoop<K, V> implements Service {
     /** Batches committed. */
     public long batches() {
         return batches.get();
+    }
+
+    /**
+     * Time spent in {@code poll}, which returns at once while records are buffered: the time this loop waited
+     * for input. Over {@link #runningNanos()} it is the service's idle share.
+     */
+    public long pollNanos() {
+        return pollNanos.get();
+    }
+
+    /** Time since the loop subscribed, 0 before. */
+    public long runningNanos() {
+        long started = startedNanos;
+        return started == 0 ? 0 : System.nanoTime() - started;
     }
 
     private final class LoggingRebalanceListener implements ConsumerRebalanceListener {

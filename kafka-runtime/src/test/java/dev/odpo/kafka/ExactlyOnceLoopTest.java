@@ -118,6 +118,40 @@ class ExactlyOnceLoopTest {
     }
 
     @Test
+    void timeInPollIsCountedAsWaitingAndTimeInTheHandlerIsNot() throws Exception {
+        // Given: one prompt whose handling takes 1.5 s.
+        produce("slow", "take your time");
+
+        // When: the loop handles it, then waits with nothing to read.
+        ConsumerLoop<String, Prompt> loop = ConsumerLoop.exactlyOnce(SERVICE, kafka, prompts, group, transactionalId, 10,
+                CHECK, (records, out) -> {
+                    sleep(1_500);
+                    records.forEach(r -> out.send(answers, r.key(), answer(r.value())));
+                });
+        assertThat(loop.runningNanos()).isZero();
+        Running running = Running.start(loop);
+        await().atMost(Duration.ofSeconds(30)).until(() -> loop.consumed() == 1);
+        long idleBefore = loop.pollNanos();
+        Thread.sleep(1_500);
+        long polled = loop.pollNanos();
+        long ran = loop.runningNanos();
+        running.stop();
+
+        // Then: the idle time counts as waiting, the handler's 1.5 s does not.
+        assertThat(polled - idleBefore).isGreaterThan(500_000_000L);
+        assertThat(polled).isLessThanOrEqualTo(ran - 1_500_000_000L);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aBatchThatFailsBecauseOfOneRecordDeadLettersOnlyThatRecord() throws Exception {
         // Given: a prompt the handler cannot take between two it can.
         produce("a", "first");
