@@ -291,14 +291,14 @@ class GeneratorBenchmark {
         return new RawRun(nanos, tokens, out);
     }
 
-    private static ProducerRecord<byte[], byte[]> record(Topics topics, String id, TaskPrompt p) {
+    static ProducerRecord<byte[], byte[]> record(Topics topics, String id, TaskPrompt p) {
         Prompt prompt = Prompt.newBuilder().setPromptId(id + "-" + p.id()).setCreatedAt(Instant.now()).setText(p.text())
                 .setTask(p.kind().family()).setReferenceAnswer(p.answer()).build();
         return new ProducerRecord<>(topics.prompts().name(), prompt.getPromptId().getBytes(StandardCharsets.UTF_8),
                 topics.prompts().valueSerde().serializer().serialize(topics.prompts().name(), prompt));
     }
 
-    private static void copy(Path from, Path to) throws java.io.IOException {
+    static void copy(Path from, Path to) throws java.io.IOException {
         try (Stream<Path> files = Files.list(from)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 String n = f.getFileName().toString();
