@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
                 + "of pi0 in this process (no Kafka) and is measured on held-out prompts as the evaluator measures: "
                 + "gold reward and accuracy, KL to pi0, J = gold - beta*KL, length and proxy reward.",
                 "Each run appends one line to DIR/results.jsonl; runs already there are skipped, so a stopped study "
-                        + "continues. After the runs (or with --report-only) DIR/study.md gets the table (mean and 95 % "
+                        + "continues. After the runs (or with --report-only) DIR/study.md gets the table (mean and 95 %% "
                         + "t-interval over seeds) and DIR/*.svg the reward-KL plots.",
                 "Example: odpo study --arms online,offline,iterative --seeds 1,2,3 --out study-results"})
 public final class StudyCommand implements Callable<Integer> {
