@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Plays production traffic for the demo: the built-in task's RL-split prompts, published to {@code prompts}
  * only as fast as the generators consume them (their consumer group's lag stays under a bound), so a slow
- * machine grows no backlog and every prompt is sampled by a recent policy.
+ * machine grows no backlog and every prompt is sampled by a recent policy. Each partition is topped up to
+ * its share of the bound, each prompt going to the partition with the fewest waiting: with two generators
+ * on three partitions, the one holding a single partition is kept as busy as the one holding two (filling
+ * by key, the total bound would sit mostly in the larger share and starve the other).
  */
 final class PromptFeeder implements Runnable, AutoCloseable {
 
@@ -63,13 +66,12 @@ final class PromptFeeder implements Runnable, AutoCloseable {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.rawProducer("odpo-demo-prompts"));
              Admin admin = Admin.create(kafka.admin("odpo-demo-lag"))) {
             long index = startIndex;
+            int partitions = topic.partitions();
+            long share = (maxLag + partitions - 1) / partitions;
             while (running) {
-                long lag = lag(admin);
-                if (lag >= maxLag) {
-                    Thread.sleep(250);
-                    continue;
-                }
-                for (long i = lag; i < maxLag && running; i++) {
+                long[] lag = lag(admin);
+                int added = 0;
+                for (int least = leastWaiting(lag); lag[least] < share && running; least = leastWaiting(lag)) {
                     TaskPrompt p = stream.get();
                     Prompt prompt = Prompt.newBuilder()
                             .setPromptId(p.id() + "-" + index)
@@ -79,11 +81,16 @@ final class PromptFeeder implements Runnable, AutoCloseable {
                             .setSource("odpo-demo")
                             .setCreatedAt(Instant.now())
                             .build();
-                    producer.send(topic.record(prompt.getPromptId(), prompt));
+                    producer.send(topic.record(least, prompt.getPromptId(), prompt));
+                    lag[least]++;
                     index++;
                     published++;
+                    added++;
                 }
                 producer.flush();
+                if (added == 0) {
+                    Thread.sleep(250);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -94,8 +101,18 @@ final class PromptFeeder implements Runnable, AutoCloseable {
         }
     }
 
-    /** Prompts published but not yet committed by the generators' group. */
-    private long lag(Admin admin) throws InterruptedException {
+    private static int leastWaiting(long[] lag) {
+        int least = 0;
+        for (int p = 1; p < lag.length; p++) {
+            if (lag[p] < lag[least]) {
+                least = p;
+            }
+        }
+        return least;
+    }
+
+    /** Prompts published but not yet committed by the generators' group, per partition. */
+    private long[] lag(Admin admin) throws InterruptedException {
         try {
             List<TopicPartition> partitions = new java.util.ArrayList<>();
             for (int p = 0; p < topic.partitions(); p++) {
@@ -106,16 +123,18 @@ final class PromptFeeder implements Runnable, AutoCloseable {
             var ends = admin.listOffsets(latest).all().get();
             Map<TopicPartition, OffsetAndMetadata> committed =
                     admin.listConsumerGroupOffsets(generatorGroup).partitionsToOffsetAndMetadata().get();
-            long lag = 0;
+            long[] lag = new long[partitions.size()];
             for (TopicPartition tp : partitions) {
                 OffsetAndMetadata c = committed.get(tp);
-                lag += ends.get(tp).offset() - (c == null ? 0 : c.offset());
+                lag[tp.partition()] = ends.get(tp).offset() - (c == null ? 0 : c.offset());
             }
             return lag;
         } catch (java.util.concurrent.ExecutionException e) {
             log.debug("could not read the generators' lag: {}", e.getCause().toString());
             Thread.sleep(Duration.ofSeconds(1).toMillis());
-            return maxLag;
+            long[] full = new long[topic.partitions()];
+            java.util.Arrays.fill(full, Long.MAX_VALUE);
+            return full;
         }
     }
 

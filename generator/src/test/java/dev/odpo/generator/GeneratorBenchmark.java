@@ -25,7 +25,6 @@ import dev.odpo.task.TaskSuite;
 import dev.odpo.task.TaskTokenizer;
 import dev.odpo.task.WarmStart;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -292,10 +291,14 @@ class GeneratorBenchmark {
     }
 
     static ProducerRecord<byte[], byte[]> record(Topics topics, String id, TaskPrompt p) {
+        return record(topics, null, id, p);
+    }
+
+    /** A prompt record for {@code partition} (null: by key). */
+    static ProducerRecord<byte[], byte[]> record(Topics topics, Integer partition, String id, TaskPrompt p) {
         Prompt prompt = Prompt.newBuilder().setPromptId(id + "-" + p.id()).setCreatedAt(Instant.now()).setText(p.text())
                 .setTask(p.kind().family()).setReferenceAnswer(p.answer()).build();
-        return new ProducerRecord<>(topics.prompts().name(), prompt.getPromptId().getBytes(StandardCharsets.UTF_8),
-                topics.prompts().valueSerde().serializer().serialize(topics.prompts().name(), prompt));
+        return topics.prompts().record(partition, prompt.getPromptId(), prompt);
     }
 
     static void copy(Path from, Path to) throws java.io.IOException {

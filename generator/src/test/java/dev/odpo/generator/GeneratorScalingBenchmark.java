@@ -26,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -133,8 +132,7 @@ class GeneratorScalingBenchmark {
             long t0 = System.nanoTime();
             tx.beginTransaction();
             for (int i = 0; i < taskPrompts.size(); i++) {
-                ProducerRecord<byte[], byte[]> r = GeneratorBenchmark.record(topics, "p" + i, taskPrompts.get(i));
-                tx.send(new ProducerRecord<>(r.topic(), i % PARTITIONS, r.key(), r.value()));
+                tx.send(GeneratorBenchmark.record(topics, i % PARTITIONS, "p" + i, taskPrompts.get(i)));
             }
             tx.commitTransaction();
             reader.until(s -> s.size() >= taskPrompts.size() * N, Duration.ofMinutes(30));

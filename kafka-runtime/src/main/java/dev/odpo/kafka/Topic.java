@@ -51,7 +51,12 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, i
 
     /** A record for this topic, key and value serialized with its serdes (Confluent's wire format for Avro). */
     public ProducerRecord<byte[], byte[]> record(K key, V value) {
-        return new ProducerRecord<>(name, key == null ? null : keySerde.serializer().serialize(name, key),
+        return record(null, key, value);
+    }
+
+    /** The same, for a chosen partition (null: the producer's partitioner decides from the key). */
+    public ProducerRecord<byte[], byte[]> record(Integer partition, K key, V value) {
+        return new ProducerRecord<>(name, partition, key == null ? null : keySerde.serializer().serialize(name, key),
                 value == null ? null : valueSerde.serializer().serialize(name, value));
     }
 

@@ -3,14 +3,10 @@ package dev.odpo.model;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.interpret.RenderResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,19 +26,15 @@ public final class TextTokenizer implements AutoCloseable {
   public record Message(String role, String content) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final java.util.regex.Pattern LINE_LEADING_BLANKS =
-      java.util.regex.Pattern.compile("(?m)^[ \\t]+(?=\\{[%#](?!\\+))");
 
   private final HuggingFaceTokenizer tokenizer;
   private final Path dir;
   private final String bosToken;
   private final String eosToken;
   private final String padToken;
-  private final String chatTemplate;
   private final boolean addBosToken;
   private String fallbackReason;
-  private Jinjava jinja;
-  private String strippedTemplate;
+  private final ChatTemplate template;
 
   private TextTokenizer(HuggingFaceTokenizer tokenizer, Path dir, JsonNode cfg) {
     this.tokenizer = tokenizer;
@@ -69,7 +61,7 @@ public final class TextTokenizer implements AutoCloseable {
         fallbackReason = "chat_template.jinja unreadable: " + e.getMessage();
       }
     }
-    this.chatTemplate = tpl;
+    this.template = tpl == null ? null : new ChatTemplate(tpl, bosToken, eosToken);
     if (tpl == null && fallbackReason == null) {
       fallbackReason = "tokenizer_config.json has no chat_template";
     }
@@ -158,7 +150,7 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   public boolean hasChatTemplate() {
-    return chatTemplate != null;
+    return template != null;
   }
 
   /** Why the last {@link #applyChatTemplate} used the plain fallback, or null when the template rendered. */
@@ -166,40 +158,15 @@ public final class TextTokenizer implements AutoCloseable {
     return fallbackReason;
   }
 
-  /** The template engine, built once: building one costs milliseconds, rendering with it far less. */
-  private synchronized Jinjava jinja() {
-    if (jinja == null) {
-      jinja = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(false)
-          .withFailOnUnknownTokens(false).build());
-      jinja.getGlobalContext().registerFunction(new com.hubspot.jinjava.lib.fn.ELFunctionDefinition(
-          "", "raise_exception", TextTokenizer.class, "raiseException", String.class));
-      strippedTemplate = LINE_LEADING_BLANKS.matcher(chatTemplate).replaceAll("");
-    }
-    return jinja;
-  }
-
   /** Renders messages with the model's chat template (Jinja), or the documented plain fallback. */
   public String applyChatTemplate(List<Message> messages, boolean addGenerationPrompt) {
-    if (chatTemplate != null) {
-      List<Map<String, Object>> msgs = new ArrayList<>();
-      for (Message m : messages) {
-        msgs.add(Map.of("role", m.role(), "content", m.content()));
-      }
-      Map<String, Object> ctx = new HashMap<>();
-      ctx.put("messages", msgs);
-      ctx.put("add_generation_prompt", addGenerationPrompt);
-      ctx.put("bos_token", bosToken == null ? "" : bosToken);
-      ctx.put("eos_token", eosToken == null ? "" : eosToken);
-      // HF renders with trim_blocks and lstrip_blocks; Jinjava's lstrip also eats spaces before a tag in
-      // mid-line, so strip only line-leading whitespace before {% / {# here, as Jinja does.
-      RenderResult r = jinja().renderForResult(strippedTemplate, ctx);
-      boolean fatal = r.getErrors().stream()
-          .anyMatch(e -> e.getSeverity() == com.hubspot.jinjava.interpret.TemplateError.ErrorType.FATAL);
-      if (!fatal) {
+    if (template != null) {
+      ChatTemplate.Rendered r = template.render(messages, addGenerationPrompt);
+      if (r.failure() == null) {
         fallbackReason = null;
-        return r.getOutput();
+        return r.text();
       }
-      fallbackReason = "chat template failed to render: " + r.getErrors().get(0).getMessage();
+      fallbackReason = "chat template failed to render: " + r.failure();
     }
     StringBuilder sb = new StringBuilder();
     for (Message m : messages) {
@@ -213,8 +180,11 @@ public final class TextTokenizer implements AutoCloseable {
 
   /** raise_exception(msg) as HF templates call it: aborts rendering with the template's message. */
   public static String raiseException(String message) {
-    throw new IllegalArgumentException("chat template: " + message);
+    throw new IllegalArgumentException(RAISED + message);
   }
+
+  /** How {@link #raiseException}'s message starts. */
+  static final String RAISED = "chat template raised: ";
 
   /** Copies tokenizer.json and the optional tokenizer files next to a saved model. */
   public void save(Path target) throws IOException {
