@@ -71,6 +71,7 @@ class CommandErrorsTest {
                 List.of("train-reward-model", "--base", d + "nowhere", "--out", d + "rm", "--label-policy-samples", "4"),
                 List.of("sft", "--data-dir", d + "a-file", "--steps", "1", "--demonstrations", "8", "--eval-prompts", "0"),
                 List.of("demo", "--loss", "nonsense"),
+                List.of("demo", "--generators", "4"),
                 List.of("broker", "--data-dir", d + "a-file", "--port", "0", "--registry-port", "0"));
     }
 
