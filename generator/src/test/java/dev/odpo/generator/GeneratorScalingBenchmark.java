@@ -39,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * until every sample is committed. Runs alternate 1, 2, 1, 2, ... so a drift in the machine's load hits both.
  *
  * <p>Run: {@code ./mvnw -B -o -pl generator test-compile surefire:test@benchmark -Dtest=GeneratorScalingBenchmark
- * [-Dbench.data=DIR] [-Dbench.prompts=192] [-Dbench.repeats=3]}. π0 comes from DIR's model cache (as for
- * {@link GeneratorBenchmark}). Figures in BENCHMARKS.md.
+ * [-Dbench.data=DIR] [-Dbench.prompts=192] [-Dbench.repeats=3] [-Dbench.instances=1,2] [-Dbench.batch=8]}:
+ * every listed instance count at every listed batch size (prompts per batch), interleaved. π0 comes from DIR's
+ * model cache (as for {@link GeneratorBenchmark}). Figures in BENCHMARKS.md.
  */
 @Tag("benchmark")
 class GeneratorScalingBenchmark {
@@ -49,14 +50,13 @@ class GeneratorScalingBenchmark {
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final int N = 8;
-    private static final int BATCH = 8;
     private static final int PARTITIONS = 2;
 
     @TempDir
     Path work;
 
     /** One run: wall seconds from the prompts' commit to the last sample, samples and tokens per instance. */
-    record Run(int instances, double wall, List<Long> samples, List<Long> tokens, List<Double> decodeShare) {
+    record Run(int instances, int batch, double wall, List<Long> samples, List<Long> tokens, List<Double> decodeShare) {
         double samplesPerSecond() {
             return samples.stream().mapToLong(Long::longValue).sum() / wall;
         }
@@ -73,32 +73,51 @@ class GeneratorScalingBenchmark {
         Path pi0 = WarmStart.ensure(Path.of(System.getProperty("bench.data", "target/bench-data")),
                 WarmStart.Spec.standard(), (step, total, loss) -> { });
         List<TaskPrompt> taskPrompts = TaskSuite.standard().prompts(Split.RL, prompts, 11);
-        TreeMap<Integer, List<Run>> runs = new TreeMap<>();
+        TreeMap<String, List<Run>> runs = new TreeMap<>();
+        List<Integer> counts = ints(System.getProperty("bench.instances", "1,2"));
+        List<Integer> batches = ints(System.getProperty("bench.batch", "8"));
         int index = 0;
         for (int r = 0; r < repeats; r++) {
-            for (int instances : List.of(1, 2)) {
-                Run run = run(index++, instances, pi0, taskPrompts);
-                runs.computeIfAbsent(instances, k -> new ArrayList<>()).add(run);
-                System.out.printf(Locale.ROOT, "run %d: %d instance(s): %.1f s, %.1f samples/s; samples per instance %s, "
-                                + "decoding %s of each one's time; load average %.2f%n", index, instances, run.wall(),
-                        run.samplesPerSecond(), run.samples(), run.decodeShare().stream()
-                                .map(d -> String.format(Locale.ROOT, "%.0f %%", 100 * d)).toList(),
-                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            for (int batch : batches) {
+                for (int instances : counts) {
+                    Run run = run(index++, instances, batch, pi0, taskPrompts);
+                    runs.computeIfAbsent(label(instances, batch), k -> new ArrayList<>()).add(run);
+                    System.out.printf(Locale.ROOT, "run %d: %s: %.1f s, %.1f samples/s; samples per instance %s, "
+                                    + "decoding %s of each one's time; load average %.2f%n", index, label(instances, batch),
+                            run.wall(), run.samplesPerSecond(), run.samples(), run.decodeShare().stream()
+                                    .map(d -> String.format(Locale.ROOT, "%.0f %%", 100 * d)).toList(),
+                            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                }
             }
         }
-        double one = median(runs.get(1).stream().map(Run::samplesPerSecond).toList());
-        double two = median(runs.get(2).stream().map(Run::samplesPerSecond).toList());
-        List<Double> ratios = new ArrayList<>();
-        for (int r = 0; r < repeats; r++) {
-            ratios.add(runs.get(2).get(r).samplesPerSecond() / runs.get(1).get(r).samplesPerSecond());
+        System.out.printf(Locale.ROOT, "%n%d prompts x N=%d, %d partitions, %d repeats, medians (each repeat):%n", prompts,
+                N, PARTITIONS, repeats);
+        runs.forEach((label, list) -> System.out.printf(Locale.ROOT, "  %s: %.1f samples/s (%s)%n", label,
+                median(list.stream().map(Run::samplesPerSecond).toList()),
+                String.join(", ", list.stream().map(x -> String.format(Locale.ROOT, "%.1f", x.samplesPerSecond())).toList())));
+        for (int batch : batches) {
+            List<Run> one = runs.get(label(1, batch));
+            List<Run> two = runs.get(label(2, batch));
+            if (one != null && two != null) {
+                List<Double> ratios = new ArrayList<>();
+                for (int r = 0; r < repeats; r++) {
+                    ratios.add(two.get(r).samplesPerSecond() / one.get(r).samplesPerSecond());
+                }
+                System.out.printf(Locale.ROOT, "  batch %d: two / one instance %.2f (median; per repeat %s)%n", batch,
+                        median(ratios), ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList());
+            }
         }
-        System.out.printf(Locale.ROOT, "%n%d prompts x N=%d, batches of %d prompts, %d partitions, %d repeats: one "
-                        + "instance %.1f samples/s, two %.1f samples/s (medians); two / one %.2f (per repeat %s)%n",
-                prompts, N, BATCH, PARTITIONS, repeats, one, two, two / one,
-                ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList());
     }
 
-    private Run run(int index, int instances, Path pi0, List<TaskPrompt> taskPrompts) throws Exception {
+    private static String label(int instances, int batch) {
+        return String.format(Locale.ROOT, "batch %2d, %d instance(s)", batch, instances);
+    }
+
+    private static List<Integer> ints(String list) {
+        return java.util.Arrays.stream(list.split(",")).map(String::trim).map(Integer::parseInt).toList();
+    }
+
+    private Run run(int index, int instances, int batch, Path pi0, List<TaskPrompt> taskPrompts) throws Exception {
         KafkaSettings kafka = KafkaSettings.local(KAFKA.bootstrapServers(), KAFKA.registryUrl())
                 .withTopicPrefix("scale-" + index + ".").withPartitions(PARTITIONS);
         Topics topics = kafka.topics();
@@ -115,7 +134,7 @@ class GeneratorScalingBenchmark {
                     dir -> GeneratorBenchmark.copy(pi0, dir)));
             Announcements.announce(producer, topics.checkpoints(), Announcements.of(v0, null, "bench"));
             for (int i = 0; i < instances; i++) {
-                Generator g = Generator.create(GeneratorConfigTest.load(settings(kafka, store, index, i)));
+                Generator g = Generator.create(GeneratorConfigTest.load(settings(kafka, store, index, i, batch)));
                 Thread t = new Thread(g, "generator-" + i);
                 t.start();
                 generators.add(g);
@@ -146,7 +165,7 @@ class GeneratorScalingBenchmark {
                 tokens.add(s.tokens());
                 decoding.add(s.decodeNanos() / 1e9 / wall);
             }
-            return new Run(instances, wall, samples, tokens, decoding);
+            return new Run(instances, batch, wall, samples, tokens, decoding);
         } finally {
             for (Generator g : generators) {
                 g.stop();
@@ -158,7 +177,8 @@ class GeneratorScalingBenchmark {
         }
     }
 
-    private static Map<String, String> settings(KafkaSettings kafka, LocalCheckpointStore store, int run, int instance) {
+    private static Map<String, String> settings(KafkaSettings kafka, LocalCheckpointStore store, int run, int instance,
+                                                int batch) {
         Map<String, String> env = new HashMap<>();
         env.put("ODPO_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("ODPO_SCHEMA_REGISTRY_URL", kafka.registryUrl());
@@ -168,7 +188,7 @@ class GeneratorScalingBenchmark {
         env.put("ODPO_GENERATOR_ID", "scale-" + run + "-" + instance);
         env.put("ODPO_GENERATOR_GROUP_ID", "scale-" + run);
         env.put("ODPO_GENERATOR_N", Integer.toString(N));
-        env.put("ODPO_GENERATOR_BATCH_SIZE", Integer.toString(BATCH));
+        env.put("ODPO_GENERATOR_BATCH_SIZE", Integer.toString(batch));
         env.put("ODPO_GENERATOR_MAX_NEW_TOKENS", "64");
         env.put("ODPO_GENERATOR_PROGRESS_INTERVAL", "60s");
         return env;
