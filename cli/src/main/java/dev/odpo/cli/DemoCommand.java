@@ -273,7 +273,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             for (int i = 0; i < started.size(); i++) {
-                generatorFigures.add(LoopEfficiency.GeneratorFigures.of("demo-generator-" + i, started.get(i)));
+                generatorFigures.add(LoopEfficiency.GeneratorFigures.of(generatorId(i), started.get(i)));
             }
             out.println("stopping the services ...");
             out.flush();
@@ -347,7 +347,7 @@ public final class DemoCommand implements Callable<Integer> {
         g.put("generator.progress.interval", "60s");
         g.put("rollout.gate", rolloutGate);
         for (int i = 0; i < generators; i++) {
-            g.put("generator.id", "demo-generator-" + i);
+            g.put("generator.id", generatorId(i));
             files.put(generatorFile(i), DemoServices.writeSettings(dir, generatorFile(i), g));
         }
 
@@ -398,6 +398,11 @@ public final class DemoCommand implements Callable<Integer> {
         e.put("evaluator.reward-model.dir", rewardModel.toString());
         files.put("evaluator", DemoServices.writeSettings(dir, "evaluator", e));
         return files;
+    }
+
+    /** The generator id (and transactional id) of instance {@code i}. */
+    private static String generatorId(int i) {
+        return "demo-generator-" + i;
     }
 
     /** The settings file (and service name) of generator instance {@code i}: generator, generator-1, ... */
